@@ -1,0 +1,114 @@
+"""serve, migrate, admin create, token create, schema."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Any
+
+from config import Settings
+from db.migrate import migrate
+from db.session import Database
+
+
+def register(sub: Any) -> None:
+    from cli.main import run_async
+
+    p = sub.add_parser("serve", help="migrate if needed, then serve /graphql and /healthz")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--workers", type=int, default=1)
+    p.set_defaults(func=serve)
+
+    p = sub.add_parser("migrate", help="apply database migrations")
+    p.set_defaults(func=run_async(migrate_cmd))
+
+    admin = sub.add_parser("admin", help="manage administrators").add_subparsers(dest="action", required=True)
+    p = admin.add_parser("create", help="create an ADMIN (and the tenant if new)")
+    p.add_argument("--tenant", required=True, help="tenant slug")
+    p.add_argument("--email", required=True)
+    p.add_argument("--password", required=True)
+    p.add_argument("--name", default="Administrator")
+    p.add_argument("--reporting-currency", default="EUR")
+    p.set_defaults(func=run_async(admin_create))
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(dest="action", required=True)
+    p = token.add_parser("create", help="print a new API token for a staff member")
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", default="cli")
+    p.add_argument("--tenant", help="tenant slug, when the email exists in several tenants")
+    p.set_defaults(func=run_async(token_create))
+
+    p = sub.add_parser("schema", help="print the GraphQL SDL")
+    p.set_defaults(func=print_schema)
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    logging.getLogger("canopy").setLevel(logging.INFO)
+    uvicorn.run(
+        "server:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+        log_level="info", proxy_headers=True,
+    )
+
+
+async def migrate_cmd(_args: argparse.Namespace, settings: Settings) -> None:
+    db = Database(settings.database_url)
+    try:
+        await migrate(db)
+    finally:
+        await db.dispose()
+    print(f"migrated {settings.database_url}")
+
+
+async def admin_create(args: argparse.Namespace, settings: Settings) -> None:
+    from resolvers.tenants import create_admin, get_or_create_tenant
+
+    db = Database(settings.database_url)
+    try:
+        await migrate(db)
+        async with db.transaction(all_tenants=True) as session:
+            tenant, root = await get_or_create_tenant(
+                session, slug=args.tenant, reporting_currency=args.reporting_currency
+            )
+            staff = await create_admin(
+                session, tenant=tenant, root=root, email=args.email, password=args.password,
+                name=args.name,
+            )
+    finally:
+        await db.dispose()
+    print(f"created admin {staff.email} in tenant {args.tenant}")
+
+
+async def token_create(args: argparse.Namespace, settings: Settings) -> None:
+    from sqlalchemy import select
+
+    from cli.main import UserFacingError
+    from db.models.core import Staff, Tenant
+    from resolvers.auth import issue_token
+
+    db = Database(settings.database_url)
+    try:
+        await migrate(db)
+        async with db.transaction(all_tenants=True) as session:
+            stmt = select(Staff).join(Tenant, Tenant.id == Staff.tenant_id).where(
+                Staff.email == args.email.strip().lower()
+            )
+            if args.tenant:
+                stmt = stmt.where(Tenant.slug == args.tenant)
+            staff = (await session.scalars(stmt)).all()
+            if not staff:
+                raise UserFacingError(f"no staff member with email {args.email}")
+            if len(staff) > 1:
+                raise UserFacingError("this email exists in several tenants: give --tenant")
+            secret, _ = await issue_token(session, staff[0], name=args.name)
+    finally:
+        await db.dispose()
+    print(secret)
+
+
+def print_schema(_args: argparse.Namespace) -> None:
+    from schema import build_schema
+
+    print(build_schema().as_str())

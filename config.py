@@ -1,0 +1,41 @@
+"""Runtime settings, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///./canopy.db"
+    env: str = "development"
+    debug: bool = False
+    redis_url: str | None = None
+    telegram_token: str | None = None
+    telegram_secret: str | None = None
+    max_page_size: int = 100
+    session_token_days: int = 30
+    event_retention_days: int = 30
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "database_url": os.environ.get("CANOPY_DATABASE_URL", cls.database_url),
+            "env": os.environ.get("CANOPY_ENV", cls.env),
+            "debug": _flag("CANOPY_DEBUG"),
+            "redis_url": os.environ.get("CANOPY_REDIS_URL") or None,
+            "telegram_token": os.environ.get("CANOPY_TELEGRAM_TOKEN") or None,
+            "telegram_secret": os.environ.get("CANOPY_TELEGRAM_SECRET") or None,
+            "event_retention_days": int(os.environ.get("CANOPY_EVENT_RETENTION_DAYS", "30")),
+        }
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]

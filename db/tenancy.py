@@ -1,0 +1,62 @@
+"""The one place that confines every query and insert to the session's tenant.
+
+A session carries `info["tenant_id"]`. Every ORM statement gets a criteria on
+every tenant-scoped entity it touches; every new row gets the tenant id. A
+session without a tenant must say `all_tenants=True` (login, cron jobs), else
+any statement touching tenant data raises: forgetting the filter is impossible.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+
+from db.base import TenantScoped
+from db.session import CanopySession
+
+
+class TenantScopeError(RuntimeError):
+    pass
+
+
+@event.listens_for(CanopySession, "do_orm_execute")
+def _filter_by_tenant(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        return  # the parent statement already carried the criteria
+    tenant_id = state.session.info.get("tenant_id")
+    if tenant_id is None:
+        if state.session.info.get("all_tenants"):
+            return
+        if _touches_tenant_data(state):
+            raise TenantScopeError("a statement on tenant data in a session without a tenant")
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            TenantScoped,
+            lambda cls: cls.tenant_id == tenant_id,
+            include_aliases=True,
+            track_closure_variables=True,
+        )
+    )
+
+
+def _touches_tenant_data(state: ORMExecuteState) -> bool:
+    return any(issubclass(desc.class_, TenantScoped) for desc in state.all_mappers)
+
+
+@event.listens_for(CanopySession, "before_flush")
+def _stamp_tenant(session: Any, _ctx: Any, _instances: Any) -> None:
+    tenant_id = session.info.get("tenant_id")
+    for obj in session.new:
+        if not isinstance(obj, TenantScoped):
+            continue
+        if obj.tenant_id is None:
+            if tenant_id is None:
+                raise TenantScopeError(f"new {type(obj).__name__} without a tenant")
+            obj.tenant_id = tenant_id
+        elif tenant_id is not None and obj.tenant_id != tenant_id:
+            raise TenantScopeError(f"new {type(obj).__name__} of another tenant")

@@ -1,0 +1,108 @@
+"""Per-request context: one session (serialised), the viewer, fresh DataLoaders."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from config import Settings
+from db.session import Database
+from db.uow import unit_of_work
+from resolvers.viewer import Viewer
+
+
+@dataclass
+class AppState:
+    """What lives as long as the process: settings, database, event broker, bot."""
+
+    settings: Settings
+    db: Database
+    broker: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+class Context:
+    """strawberry's context. Sibling fields resolve concurrently, so every use of
+    the request's session goes through `read()`/`write()`, which serialise it."""
+
+    def __init__(
+        self, app: AppState, *, viewer: Viewer | None = None, request: Any = None,
+        response: Any = None, request_id: str | None = None,
+    ) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.viewer = viewer
+        self.request = request
+        self.response = response
+        self.request_id = request_id or uuid.uuid4().hex
+        self.connection_params: dict[str, Any] | None = None
+        self.loaders: dict[Hashable, DataLoader[Any, Any]] = {}
+        self._lock = asyncio.Lock()
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self.app.db.session(
+                tenant_id=self.viewer.tenant_id if self.viewer else None
+            )
+        return self._session
+
+    def set_viewer(self, viewer: Viewer | None) -> None:
+        self.viewer = viewer
+        self.session.info["tenant_id"] = viewer.tenant_id if viewer else None
+        self.loaders.clear()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """The request session for reads; the snapshot ends with the block."""
+        async with self._lock:
+            session = self.session
+            try:
+                yield session
+            finally:
+                if session.in_transaction():
+                    await session.commit()
+
+    @asynccontextmanager
+    async def write(self, operation: str) -> AsyncIterator[AsyncSession]:
+        """A write transaction with audit rows and events, committed in one place."""
+        async with self._lock:
+            session = self.session
+            session.info["publish"] = self.app.broker.publish if self.app.broker else None
+            async with unit_of_work(
+                session, operation=operation,
+                actor_id=self.viewer.staff_id if self.viewer else None,
+                request_id=self.request_id,
+            ):
+                yield session
+            # A write changes what loaders cached earlier in this request.
+            self.loaders.clear()
+
+    def loader(
+        self, key: Hashable, load: Callable[[AsyncSession, Sequence[Any]], Awaitable[Sequence[Any]]]
+    ) -> DataLoader[Any, Any]:
+        """The request's DataLoader for `key`, created on first use; `load` runs in read()."""
+        existing = self.loaders.get(key)
+        if existing is not None:
+            return existing
+
+        async def batch(keys: list[Any]) -> Sequence[Any]:
+            async with self.read() as session:
+                return await load(session, keys)
+
+        created: DataLoader[Any, Any] = DataLoader(load_fn=batch)
+        self.loaders[key] = created
+        return created
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None

@@ -1,0 +1,315 @@
+"""Node interface, global ids, and cursor connections (flat and batched per parent)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+import orjson
+import strawberry
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
+
+from schema.errors import bad_input
+
+T = TypeVar("T")
+
+
+# ---------- global ids ----------
+
+def to_global_id(type_name: str, pk: int) -> strawberry.ID:
+    return strawberry.ID(base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("="))
+
+
+def from_global_id(gid: str) -> tuple[str, int] | None:
+    """(type name, pk), or None when the id is malformed."""
+    try:
+        raw = base64.urlsafe_b64decode(gid + "=" * (-len(gid) % 4)).decode()
+        type_name, pk = raw.split(":", 1)
+        return type_name, int(pk)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def decode_id(gid: str | None, type_name: str | Sequence[str]) -> int | None:
+    """The pk of a global id of the expected type(s), else None (treat as not found)."""
+    if gid is None:
+        return None
+    parsed = from_global_id(gid)
+    allowed = (type_name,) if isinstance(type_name, str) else tuple(type_name)
+    if parsed is None or parsed[0] not in allowed:
+        return None
+    return parsed[1]
+
+
+@strawberry.interface
+class Node:
+    id: strawberry.ID
+
+
+# Type name -> async fetcher(info, pks) returning objects in the caller's scope
+# (None where not visible). Each domain registers its node types.
+NodeFetcher = Callable[[Any, list[int]], Awaitable[list[Any | None]]]
+NODE_FETCHERS: dict[str, NodeFetcher] = {}
+
+
+def register_node(type_name: str, fetcher: NodeFetcher) -> None:
+    NODE_FETCHERS[type_name] = fetcher
+
+
+async def resolve_nodes(info: Any, ids: Sequence[str]) -> list[Any | None]:
+    by_type: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    out: list[Any | None] = [None] * len(ids)
+    for i, gid in enumerate(ids):
+        parsed = from_global_id(gid)
+        if parsed and parsed[0] in NODE_FETCHERS:
+            by_type[parsed[0]].append((i, parsed[1]))
+    for type_name, items in by_type.items():
+        found = await NODE_FETCHERS[type_name](info, [pk for _, pk in items])
+        for (i, _), obj in zip(items, found, strict=True):
+            out[i] = obj
+    return out
+
+
+# ---------- connections ----------
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]] | None] = None
+
+    @strawberry.field(description="How many items the whole connection holds.")
+    async def total_count(self) -> int:
+        if self.count is None:
+            return len(self.edges)
+        return await self.count()
+
+    @property
+    def nodes(self) -> list[T]:
+        return [e.node for e in self.edges]
+
+
+@dataclass(frozen=True)
+class PageArgs:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    @property
+    def size(self) -> int:
+        return self.last if self.last is not None else (self.first or 0)
+
+    @property
+    def backwards(self) -> bool:
+        return self.last is not None
+
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def page_args(
+    first: int | None = None, after: str | None = None, last: int | None = None,
+    before: str | None = None, *, max_size: int = MAX_PAGE_SIZE,
+) -> PageArgs:
+    """Validated paging arguments; too large or contradictory is a clear error."""
+    if first is not None and last is not None:
+        raise bad_input("give first or last, not both")
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and (value < 0 or value > max_size):
+            raise bad_input(f"{name} must be between 0 and {max_size}")
+    if first is None and last is None:
+        first = DEFAULT_PAGE_SIZE
+    return PageArgs(first=first, after=after, last=last, before=before)
+
+
+OrderKey = tuple[InstrumentedAttribute[Any], bool]  # (column, descending)
+
+
+def _encode_value(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return {"t": v.isoformat()}
+    if isinstance(v, Decimal):
+        return {"d": str(v)}
+    return v
+
+
+def _decode_value(v: Any) -> Any:
+    if isinstance(v, dict):
+        if "t" in v:
+            return datetime.fromisoformat(v["t"])
+        if "d" in v:
+            return Decimal(v["d"])
+    return v
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = orjson.dumps([_encode_value(v) for v in values])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, width: int) -> list[Any]:
+    try:
+        values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error, orjson.JSONDecodeError) as exc:
+        raise bad_input("malformed cursor") from exc
+    if not isinstance(values, list) or len(values) != width:
+        raise bad_input("malformed cursor")
+    try:
+        return [_decode_value(v) for v in values]
+    except (ValueError, TypeError) as exc:
+        raise bad_input("malformed cursor") from exc
+
+
+def _keyset(order: Sequence[OrderKey], cursor: str, after: bool) -> Any:
+    """Rows strictly after (or before) the cursor in the given order."""
+    cols = [c for c, _ in order]
+    values = decode_cursor(cursor, len(cols))
+    descending = order[0][1]
+    forward = after != descending
+    left, right = tuple_(*cols), tuple_(*values)
+    return left > right if forward else left < right
+
+
+def _ordered(order: Sequence[OrderKey], reverse: bool) -> list[Any]:
+    return [c.asc() if desc == reverse else c.desc() for c, desc in order]
+
+
+def cursor_of(row: Any, order: Sequence[OrderKey]) -> str:
+    return encode_cursor([getattr(row, c.key) for c, _ in order])
+
+
+def _check_order(order: Sequence[OrderKey]) -> None:
+    if len({d for _, d in order}) != 1:
+        raise ValueError("all order keys must share one direction")
+
+
+def build_connection(
+    rows: Sequence[Any], args: PageArgs, order: Sequence[OrderKey],
+    convert: Callable[[Any], T], count: Callable[[], Awaitable[int]] | None,
+) -> Connection[T]:
+    """Rows were fetched with one extra row to tell whether another page exists."""
+    size = args.size
+    more = len(rows) > size
+    rows = list(rows[:size])
+    if args.backwards:
+        rows.reverse()
+    edges = [Edge(cursor=cursor_of(r, order), node=convert(r)) for r in rows]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=more if not args.backwards else args.before is not None,
+            has_previous_page=more if args.backwards else args.after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        count=count,
+    )
+
+
+def page_statement(stmt: Select[Any], order: Sequence[OrderKey], args: PageArgs) -> Select[Any]:
+    _check_order(order)
+    if args.after:
+        stmt = stmt.where(_keyset(order, args.after, after=True))
+    if args.before:
+        stmt = stmt.where(_keyset(order, args.before, after=False))
+    return stmt.order_by(*_ordered(order, reverse=args.backwards)).limit(args.size + 1)
+
+
+async def paginate(
+    ctx: Any, stmt: Select[Any], *, order: Sequence[OrderKey], args: PageArgs,
+    convert: Callable[[Any], T],
+) -> Connection[T]:
+    """One page of `select(Model)...` by keyset; totalCount runs only when asked for."""
+    async with ctx.read() as session:
+        rows = (await session.scalars(page_statement(stmt, order, args))).all()
+
+    async def count() -> int:
+        async with ctx.read() as session:
+            counted = stmt.order_by(None).with_only_columns(func.count()).select_from(
+                *stmt.get_final_froms()
+            )
+            return int(await session.scalar(counted) or 0)
+
+    return build_connection(rows, args, order, convert, count)
+
+
+def nested_pages(
+    ctx: Any, name: str, model: Any, parent_col: InstrumentedAttribute[Any],
+    order: Sequence[OrderKey], *, where: Callable[[], Sequence[Any]] = lambda: (),
+) -> Callable[[int, PageArgs, Callable[[Any], T]], Awaitable[Connection[T]]]:
+    """Pages of children for many parents in one statement per distinct PageArgs.
+
+    Returns `load(parent_id, args, convert)`. Each parent's page is the first
+    rows of its partition (ROW_NUMBER() OVER (PARTITION BY parent)), so a list
+    of 100 customers with their orders costs one query, not 100.
+    """
+    _check_order(order)
+
+    async def load_pages(session: AsyncSession, keys: Sequence[tuple[int, PageArgs]]) -> list[Any]:
+        groups: dict[PageArgs, list[int]] = defaultdict(list)
+        for parent_id, args in keys:
+            groups[args].append(parent_id)
+        found: dict[tuple[int, PageArgs], list[Any]] = {}
+        for args, parents in groups.items():
+            base = select(model).where(parent_col.in_(set(parents)), *where())
+            if args.after:
+                base = base.where(_keyset(order, args.after, after=True))
+            if args.before:
+                base = base.where(_keyset(order, args.before, after=False))
+            rn = func.row_number().over(
+                partition_by=parent_col, order_by=_ordered(order, reverse=args.backwards)
+            ).label("rn")
+            sub = base.add_columns(rn).subquery()
+            alias = aliased(model, sub)
+            stmt = select(alias).where(sub.c.rn <= args.size + 1).order_by(
+                sub.c[parent_col.key], sub.c.rn
+            )
+            for row in (await session.scalars(stmt)).all():
+                found.setdefault((getattr(row, parent_col.key), args), []).append(row)
+        return [found.get(k, []) for k in keys]
+
+    async def load_counts(session: AsyncSession, parents: Sequence[int]) -> list[int]:
+        stmt = (
+            select(parent_col, func.count())
+            .where(parent_col.in_(set(parents)), *where())
+            .group_by(parent_col)
+        )
+        counts = dict((await session.execute(stmt)).all())
+        return [int(counts.get(p, 0)) for p in parents]
+
+    rows_loader = ctx.loader(("pages", name), load_pages)
+    count_loader = ctx.loader(("counts", name), load_counts)
+
+    async def load(parent_id: int, args: PageArgs, convert: Callable[[Any], T]) -> Connection[T]:
+        rows = await rows_loader.load((parent_id, args))
+
+        async def count() -> int:
+            return await count_loader.load(parent_id)
+
+        return build_connection(rows, args, order, convert, count)
+
+    return load

@@ -1,0 +1,152 @@
+"""create_app(): the ASGI application (GraphQL, health, bot webhooks)."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from config import Settings
+from db.migrate import migrate
+from db.session import Database
+from resolvers.auth import viewer_for_token
+from schema import build_schema
+from schema.context import AppState, Context
+
+log = logging.getLogger("canopy.http")
+
+
+def _bearer(value: str | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+class CanopyGraphQL(GraphQL):
+    """strawberry's ASGI view with our context, auth and JSON encoding."""
+
+    def __init__(self, app_state: AppState, **kw: Any) -> None:
+        self.app_state = app_state
+        super().__init__(
+            build_schema(production=app_state.settings.production),
+            graphql_ide=None if app_state.settings.production else "graphiql",
+            allow_queries_via_get=True,
+            keep_alive=True,
+            keep_alive_interval=15,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            max_subscriptions_per_connection=20,
+            **kw,
+        )
+
+    def encode_json(self, data: object) -> bytes:  # type: ignore[override]
+        return orjson.dumps(data)
+
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        ctx = Context(self.app_state, request=request, response=response, request_id=request_id)
+        request.state.canopy_context = ctx
+        if isinstance(request, Request):
+            token = _bearer(request.headers.get("authorization"))
+            if token:
+                ctx.set_viewer(await self._viewer(token))
+        return ctx
+
+    async def _viewer(self, token: str) -> Any:
+        async with self.app_state.db.session() as session:
+            return await viewer_for_token(session, token)
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        params = context.connection_params or {}
+        token = _bearer(str(params.get("authorization") or params.get("Authorization") or ""))
+        viewer = await self._viewer(token) if token else None
+        if viewer is None:
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
+        context.set_viewer(viewer)
+        return None
+
+
+async def healthz(request: Request) -> Response:
+    db: Database = request.app.state.canopy.db
+    try:
+        async with db.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means unhealthy
+        log.exception("health check failed")
+        return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": db.dialect})
+
+
+class RequestLog:
+    """Structured access log: one line per HTTP request, with its request id."""
+
+    def __init__(self, app: Any) -> None:  # pure ASGI middleware: no buffering of bodies
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_wrapper(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            ctx = scope.get("state", {}).get("canopy_context")
+            log.info(
+                "request",
+                extra={
+                    "method": scope["method"], "path": scope["path"], "status": status["code"],
+                    "ms": round((time.perf_counter() - start) * 1000, 2),
+                    "request_id": getattr(ctx, "request_id", None),
+                },
+            )
+
+
+def create_app(
+    settings: Settings | None = None, *, db: Database | None = None, migrate_on_start: bool = True
+) -> Starlette:
+    settings = settings or Settings.from_env()
+    db = db or Database(settings.database_url)
+    state = AppState(settings=settings, db=db)
+    graphql = CanopyGraphQL(state)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if migrate_on_start:
+            await migrate(db)
+        yield
+        await db.dispose()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+        ],
+        middleware=[Middleware(RequestLog)],
+        lifespan=lifespan,
+    )
+    app.state.canopy = state
+    return app
