@@ -12,6 +12,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from schema.extensions import MaskInternalErrors, RequireViewer, StatementCounter
+from schema.relay import NODE_TYPES
 
 # Each domain's `schema/<domain>/fields.py` may define Query, Mutation, Subscription.
 DOMAINS = ["core", "tree"]
@@ -32,6 +33,7 @@ def _parts(kind: str) -> tuple[type, ...]:
 
 @cache
 def build_schema(*, production: bool = False) -> strawberry.Schema:
+    queries, mutations = _parts("Query"), _parts("Mutation")
     subscriptions = _parts("Subscription")
     extensions: list[Any] = [
         lambda: QueryDepthLimiter(max_depth=15),
@@ -42,10 +44,10 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         MaskInternalErrors,
     ]
     return strawberry.Schema(
-        query=merge_types("Query", _parts("Query")),
-        mutation=merge_types("Mutation", _parts("Mutation")),
+        query=merge_types("Query", queries),
+        mutation=merge_types("Mutation", mutations),
         subscription=merge_types("Subscription", subscriptions) if subscriptions else None,
-        types=EXTRA_TYPES,
+        types=[*NODE_TYPES, *EXTRA_TYPES],
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )

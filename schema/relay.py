@@ -58,10 +58,14 @@ class Node:
 # (None where not visible). Each domain registers its node types.
 NodeFetcher = Callable[[Any, list[int]], Awaitable[list[Any | None]]]
 NODE_FETCHERS: dict[str, NodeFetcher] = {}
+NODE_TYPES: list[type] = []
 
 
-def register_node(type_name: str, fetcher: NodeFetcher) -> None:
-    NODE_FETCHERS[type_name] = fetcher
+def register_node(gql_type: type, fetcher: NodeFetcher) -> None:
+    """Make `node(id:)` resolve ids of this type (and put the type in the schema)."""
+    NODE_FETCHERS[gql_type.__strawberry_definition__.name] = fetcher  # type: ignore[attr-defined]
+    if gql_type not in NODE_TYPES:
+        NODE_TYPES.append(gql_type)
 
 
 async def resolve_nodes(info: Any, ids: Sequence[str]) -> list[Any | None]:

@@ -22,14 +22,16 @@ from schema.core.inputs import (
     StaffPayload,
 )
 from schema.core.types import Staff, fetch_staff
+from schema.customers.types import Customer, fetch_customers
 from schema.errors import bad_input, user_errors
 from schema.loading import by_id
 from schema.mutation import run_mutation
 from schema.relay import Node, decode_id, register_node, resolve_nodes
-from schema.tree.types import fetch_tier_nodes
+from schema.tree.types import TierNode, fetch_tier_nodes
 
-register_node("Staff", fetch_staff)
-register_node("TierNode", fetch_tier_nodes)
+register_node(Staff, fetch_staff)
+register_node(TierNode, fetch_tier_nodes)
+register_node(Customer, fetch_customers)
 
 MAX_NODES = 100
 
