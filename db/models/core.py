@@ -102,3 +102,17 @@ class Event(TenantScoped, Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IdempotencyKey(TenantScoped, Base):
+    """A client's idempotency key, claimed before the work it guards (resolvers/idempotency.py)."""
+
+    __tablename__ = "idempotency_key"
+    __audited__ = False
+    __table_args__ = (UniqueConstraint("tenant_id", "operation", "key"),)
+
+    operation: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    result_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
