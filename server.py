@@ -64,7 +64,8 @@ class CanopyGraphQL(GraphQL):
         if isinstance(request, Request):
             token = _bearer(request.headers.get("authorization"))
             if token:
-                ctx.set_viewer(await self._viewer(token))
+                # The token lookup opens the request's own session: no second connection.
+                ctx.set_viewer(await viewer_for_token(ctx.session, token))
         return ctx
 
     async def _viewer(self, token: str) -> Any:
