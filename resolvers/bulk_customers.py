@@ -101,8 +101,8 @@ class _Batch:
     def __init__(self, customers: Sequence[Customer], nodes: Sequence[TierNode],
                  ancestors: dict[int, TierNode]) -> None:
         self.known = {c.external_ref: c for c in customers if c.external_ref}
-        self.tags_before = {c.id: set(c.tags or []) for c in customers}
-        self.touched: dict[int, Customer] = {}
+        self.tags_before = {c.external_ref: set(c.tags or []) for c in customers}
+        self.touched: dict[str, Customer] = {}  # by externalRef
         self.nodes: dict[str | int, TierNode] = {}
         self.settings: dict[int, NodeSettingsValues] = {}
         for n in nodes:
@@ -152,15 +152,17 @@ class _Batch:
         cleaned = _clean(values, region_of(node_settings.locale), problems)
         problems.raise_if_any()
         cleaned["node_id"] = node.id
+        if cleaned.get("locale", "") is None:
+            cleaned["locale"] = node_settings.locale  # empty means the store's, as on create
         if existing is None:
             customer = Customer(id=new_id(), external_ref=ref, **{"tags": [], **cleaned})
             if customer.locale is None:
                 customer.locale = node_settings.locale
             customer.search_text = search_text(customer)
             self.known[ref] = customer
-            self.tags_before[customer.id] = set()
+            self.tags_before[ref] = set()
             if write:
-                self.touched[customer.id] = customer
+                self.touched[ref] = customer
                 session.add(customer)
                 emit(session, "CUSTOMER_CREATED", subject=customer, node_id=node.id)
             return Outcome.CREATED
@@ -171,15 +173,15 @@ class _Batch:
             for key in changed:
                 setattr(existing, key, cleaned[key])
             existing.search_text = search_text(existing)
-            self.touched[existing.id] = existing
+            self.touched[ref] = existing
             emit(session, "CUSTOMER_UPDATED", subject=existing, node_id=node.id, data={"fields": changed})
         return Outcome.UPDATED
 
     async def sync_tags(self, session: AsyncSession) -> None:
         """customer_tag rows follow each touched customer's final tags (one DELETE at most)."""
         removed: list[tuple[int, str]] = []
-        for customer in self.touched.values():
-            before, after = self.tags_before[customer.id], set(customer.tags or [])
+        for ref, customer in self.touched.items():
+            before, after = self.tags_before[ref], set(customer.tags or [])
             removed += [(customer.id, t) for t in sorted(before - after)]
             session.add_all(CustomerTag(customer_id=customer.id, tag=t) for t in sorted(after - before))
         if removed:
