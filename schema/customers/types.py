@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -15,6 +15,9 @@ from resolvers import pii
 from schema.loading import by_id
 from schema.relay import Node, to_global_id
 from schema.tree.types import TierNode
+
+if TYPE_CHECKING:
+    from schema.reports.rfm import RfmScore
 
 
 @strawberry.type(name="Customer")
@@ -44,6 +47,12 @@ class Customer(Node):
     @strawberry.field
     def phone(self, info: Info) -> str | None:
         return pii.phone_for(info.context.viewer, self.row.phone)
+
+    @strawberry.field(description="RFM scores among the customers of your scope; null without paid orders.")
+    async def rfm(self, info: Info) -> Annotated[RfmScore, strawberry.lazy("schema.reports.rfm")] | None:
+        from schema.reports.rfm import customer_rfm
+
+        return await customer_rfm(info, self.row.id)
 
     @strawberry.field(description="The tier node (usually a store) the customer belongs to.")
     async def node(self, info: Info) -> TierNode:
