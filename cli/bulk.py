@@ -54,11 +54,11 @@ class RowsPerSecond(ProgressColumn):
         return Text(f"{speed:,.0f} rows/s" if speed else "- rows/s", style="progress.data.speed")
 
 
-def _count_records(path: Path) -> int:
+def _count_records(path: Path, fmt: str) -> int:
     """Roughly how many rows the file holds (lines, less a CSV header), for the bar."""
     with path.open("rb") as f:
         lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
-    return max(lines - 1, 0)
+    return max(lines - (fmt == "csv"), 0)
 
 
 def with_database(fn: Any) -> Any:
@@ -89,12 +89,13 @@ async def import_into(db: Database, args: argparse.Namespace) -> int:
     errors_path = args.errors or args.file.with_name(args.file.name + ".errors.csv")
     started = time.perf_counter()
     viewer = await bulk_import.system_viewer(db, args.tenant)
-    source = bulk_import.read_rows(args.file, spec, args.format)
+    fmt = args.format or bulk_import.detect_format(args.file)
+    source = bulk_import.read_rows(args.file, spec, fmt)
     with Progress(
         TextColumn(f"{'checking' if args.dry_run else 'importing'} {args.entity}"), BarColumn(),
         MofNCompleteColumn(), RowsPerSecond(), console=Console(stderr=True),
     ) as progress:
-        task = progress.add_task("rows", total=_count_records(args.file))
+        task = progress.add_task("rows", total=_count_records(args.file, fmt))
         summary = await bulk_import.run_import(
             db, viewer, spec, source, dry_run=args.dry_run, batch_size=args.batch_size,
             on_progress=lambda n: progress.advance(task, n),

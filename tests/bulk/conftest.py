@@ -23,7 +23,7 @@ async def add_node(db: Database, tenant: Tenant, parent_id: int, code: str, **se
         assert parent is not None
         node_id = new_id()
         session.add(TierNode(
-            id=node_id, parent_id=parent.id, code=code, name=code, kind="node",
+            tenant_id=tenant.id, id=node_id, parent_id=parent.id, code=code, name=code, kind="node",
             path=f"{parent.path}{path_segment(node_id)}/", depth=parent.depth + 1, **settings,
         ))
     return node_id
