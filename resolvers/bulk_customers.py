@@ -105,10 +105,12 @@ class _Batch:
         self.touched: dict[str, Customer] = {}  # by externalRef
         self.nodes: dict[str | int, TierNode] = {}
         self.settings: dict[int, NodeSettingsValues] = {}
+        self.regions: dict[int, str | None] = {}  # per node, not per row: parsing a locale is slow
         for n in nodes:
             self.nodes[n.code] = self.nodes[n.id] = n
             chain = [ancestors[a] for a in n.ancestor_ids() if a in ancestors]
             self.settings[n.id] = effective_settings([*chain, n])
+            self.regions[n.id] = region_of(self.settings[n.id].locale)
 
     @classmethod
     async def load(cls, session: AsyncSession, batch: list[dict[str, Any]]) -> _Batch:
@@ -149,7 +151,7 @@ class _Batch:
         if existing is None:
             values.setdefault("name", None)
         problems = Problems()
-        cleaned = _clean(values, region_of(node_settings.locale), problems)
+        cleaned = _clean(values, self.regions[node.id], problems)
         problems.raise_if_any()
         cleaned["node_id"] = node.id
         if cleaned.get("locale", "") is None:

@@ -93,9 +93,22 @@ async def test_sales_by_node_matches_brute_force(api: Api, chain: Chain) -> None
             assert got[key]["averageOrderValue"]["amount"] == _money(int(average))
 
 
-async def test_sales_statements_are_bounded(api: Api, chain: Chain) -> None:
-    counts = {await api.statements(SALES, {"by": by, "depth": depth}) for by, depth in [("DAY", 2), ("MONTH", 1)]}
-    assert counts == {3}
+CUSTOMER_RFM = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer { rfm { segment customer { name } } } } }"
+
+
+async def test_report_statements_are_bounded(api: Api, chain: Chain) -> None:
+    # given: two sizes of each report (more rows, more periods, a deeper grouping)
+    cases = [
+        (SALES, [{"by": "DAY", "depth": 2}, {"by": "MONTH", "depth": 1}], 3),
+        (RFM, [{}, {"node": gid("TierNode", chain.nodes["DE-01"].id)}], 4),
+        (TIERS, [{}, {"from": "2026-03-01T00:00:00Z"}], 5),
+        (SLA, [{"depth": 2}, {"depth": 0}], 4),
+        (TOP, [{"by": "ORDERS", "first": 3}, {"by": "LIFETIME_VALUE", "first": 30}], 2),
+        (CUSTOMER_RFM, [{"ids": [gid("Customer", c.id) for c in chain.customers[:k]]} for k in (2, 30)], 3),
+    ]
+    for query, variables, expected in cases:
+        # when / then
+        assert [await api.statements(query, v) for v in variables] == [expected] * len(variables), query
 
 
 def _ntile(ordered: list[int]) -> dict[int, int]:
