@@ -77,8 +77,10 @@ def _clean(values: dict[str, Any], region: str | None, problems: Problems) -> di
             out[key] = (value or "").strip()
             if not out[key] or len(out[key]) > 200:
                 problems.add(ErrorCode.INVALID, "name must have 1 to 200 characters", "name")
-        elif value is None or key == "node_id":
+        elif key == "node_id":
             out[key] = value
+        elif value is None:
+            out[key] = {"tags": [], "attributes": {}}.get(key)
         elif key == "email":
             try:
                 out[key] = normalise_email(value) if value.strip() else None

@@ -155,6 +155,7 @@ async def move_tier_node(
     if node.parent_id == parent.id:
         return node
     old_path, new_path = node.path, f"{parent.path}{path_segment(node.id)}/"
+    old_parent_id, old_depth = node.parent_id, node.depth
     delta = parent.depth + 1 - node.depth
     deepest = await session.scalar(select(func.max(TierNode.depth)).where(in_subtree(TierNode.path, old_path)))
     if (deepest or 0) + delta > MAX_DEPTH:
@@ -168,9 +169,9 @@ async def move_tier_node(
             parent_id=case((TierNode.id == node.id, parent.id), else_=TierNode.parent_id),
             updated_at=utcnow(),
         )
+        # Rows of the subtree this session holds get expired, so later reads see the new paths.
         .execution_options(synchronize_session="fetch")
     )
-    old_parent_id, old_depth = node.parent_id, node.depth
     node = await node_in_scope(session, viewer, node.id)
     audit.record(
         session.sync_session, tenant_id=node.tenant_id, entity_type="TierNode", entity_id=node.id,

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from babel.numbers import get_currency_precision
 from strawberry.types import Info
 
 from db.models import tree as m
 from resolvers.settings import NodeSettingsValues, effective_settings, own_settings
 from schema.loading import by_id
-from schema.relay import Connection, Node, page_args, to_global_id
+from schema.money import Money
+from schema.relay import Connection, Node, nested_pages, page_args, to_global_id
 from schema.tree import loaders
 
 if TYPE_CHECKING:
@@ -22,16 +21,6 @@ if TYPE_CHECKING:
 
 DESCENDANT_ORDER = [(m.TierNode.path, False)]  # pre-order: each node followed by its subtree
 CHILD_ORDER = [(m.TierNode.code, False), (m.TierNode.id, False)]
-
-
-@strawberry.type
-class Money:
-    amount: Decimal
-    currency: str
-
-    @classmethod
-    def from_minor(cls, minor: int, currency: str) -> Money:
-        return cls(amount=Decimal(minor).scaleb(-get_currency_precision(currency)), currency=currency)
 
 
 @strawberry.type
@@ -92,8 +81,8 @@ class TierNode(Node):
     async def children(
         self, info: Info, first: int | None = None, after: str | None = None,
     ) -> Connection[TierNode]:
-        load = loaders.subtree_pages(info.context, "children", m.TierNode, CHILD_ORDER, _children_base)
-        return await load(self.row.id, None, page_args(first, after), TierNode.from_row)
+        load = nested_pages(info.context, "children", m.TierNode, m.TierNode.parent_id, CHILD_ORDER)
+        return await load(self.row.id, page_args(first, after), TierNode.from_row)
 
     @strawberry.field(description="The whole subtree below this node in pre-order, down to maxDepth levels.")
     async def descendants(
@@ -117,11 +106,13 @@ class TierNode(Node):
     async def customers(
         self, info: Info, first: int | None = None, after: str | None = None,
         filter: Annotated[CustomerFilter, strawberry.lazy("schema.customers.inputs")] | None = None,
-        include_descendants: bool = True,
+        include_descendants: bool | None = True,
     ) -> Connection[Annotated[Customer, strawberry.lazy("schema.customers.types")]]:
         from schema.customers.fields import node_customers
 
-        return await node_customers(info, self.row, page_args(first, after), filter, include_descendants)
+        return await node_customers(
+            info, self.row, page_args(first, after), filter, include_descendants is not False
+        )
 
     @strawberry.field(description="Totals over the whole subtree; from/to bound when things happened.")
     async def rollup(
@@ -132,15 +123,9 @@ class TierNode(Node):
         currency = info.context.viewer.reporting_currency
         return NodeRollup(
             customer_count=values["customer_count"], member_count=values["member_count"],
-            order_count=values["order_count"], revenue=Money.from_minor(values["revenue"], currency),
+            order_count=values["order_count"], revenue=Money.of(values["revenue"], currency),
             open_ticket_count=values["open_ticket_count"],
         )
-
-
-def _children_base(root: Any, _options: None) -> Any:
-    from sqlalchemy import select
-
-    return select(m.TierNode).select_from(m.TierNode).join(root, m.TierNode.parent_id == root.id)
 
 
 async def load_tier_node(info: Info, node_id: int) -> TierNode | None:
