@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
+from babel import Locale, UnknownLocaleError, parse_locale
 from babel.numbers import list_currencies
 
 from resolvers.errors import Problems
@@ -50,24 +50,22 @@ def _timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
-def parse_locale(value: str) -> Locale | None:
-    """A BCP 47 tag (zh-CN, pt-BR, sr-Latn-RS) as a babel Locale, None if unknown."""
+def normalise_tag(value: str) -> str | None:
+    """A known BCP 47 tag in canonical case (zh_cn -> zh-CN), as given: no likely script added."""
+    tag = value.strip().replace("_", "-")
     try:
-        return Locale.parse(value.strip().replace("_", "-"), sep="-")
+        language, territory, script, variant = parse_locale(tag, sep="-")[:4]
+        Locale.parse(tag, sep="-")
     except (UnknownLocaleError, ValueError, TypeError):
         return None
-
-
-def bcp47(locale: Locale) -> str:
-    return "-".join(p for p in (locale.language, locale.script, locale.territory, locale.variant) if p)
+    return "-".join(p for p in (language, script, territory, variant) if p)
 
 
 def normalise_locale(value: str, field: Sequence[str], problems: Problems) -> str | None:
-    parsed = parse_locale(value)
-    if parsed is None:
+    tag = normalise_tag(value)
+    if tag is None:
         problems.add(Code.INVALID, f"unknown locale {value!r}: give a BCP 47 tag such as zh-CN", field)
-        return None
-    return bcp47(parsed)
+    return tag
 
 
 def clean_settings(
@@ -96,5 +94,5 @@ def clean_settings(
 
 def region_of(locale: str | None) -> str | None:
     """The country a locale names (de-DE -> DE), the region hint for phone numbers."""
-    parsed = parse_locale(locale) if locale else None
-    return parsed.territory if parsed is not None else None
+    tag = normalise_tag(locale) if locale else None
+    return parse_locale(tag, sep="-")[1] if tag else None
