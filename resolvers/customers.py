@@ -224,7 +224,7 @@ def customer_query(viewer: Viewer, values: CustomerFilterValues) -> Select[Any]:
         return stmt.where(false())
     path = values.node_path or viewer.scope_path
     if path.count("/") > 2:  # below the root: confine to the subtree (the root holds everything)
-        stmt = stmt.join(TierNode, TierNode.id == Customer.node_id).where(in_subtree(TierNode.path, path))
+        stmt = stmt.where(Customer.node_id.in_(select(TierNode.id).where(in_subtree(TierNode.path, path))))
     return stmt
 
 
