@@ -11,8 +11,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError, parse_locale
 from babel.numbers import list_currencies
 
-from resolvers.errors import Problems
-from resolvers.errors import ErrorCode as Code
+from resolvers.errors import ErrorCode, Problems
 
 SETTING_FIELDS = ("currency", "locale", "timezone", "membership_program_id")
 # API names of the settings, for error paths into the input.
@@ -64,7 +63,7 @@ def normalise_tag(value: str) -> str | None:
 def normalise_locale(value: str, field: Sequence[str], problems: Problems) -> str | None:
     tag = normalise_tag(value)
     if tag is None:
-        problems.add(Code.INVALID, f"unknown locale {value!r}: give a BCP 47 tag such as zh-CN", field)
+        problems.add(ErrorCode.INVALID, f"unknown locale {value!r}: give a BCP 47 tag such as zh-CN", field)
     return tag
 
 
@@ -80,14 +79,14 @@ def clean_settings(
         elif key == "currency":
             code = value.strip().upper()
             if code not in _currencies():
-                problems.add(Code.INVALID, f"unknown ISO 4217 currency {value!r}", path)
+                problems.add(ErrorCode.INVALID, f"unknown ISO 4217 currency {value!r}", path)
             out[key] = code
         elif key == "locale":
             out[key] = normalise_locale(value, path, problems)
         else:
             name = value.strip()
             if name not in _timezones():
-                problems.add(Code.INVALID, f"unknown IANA timezone {value!r}", path)
+                problems.add(ErrorCode.INVALID, f"unknown IANA timezone {value!r}", path)
             out[key] = name
     return out
 

@@ -10,6 +10,7 @@ from strawberry.types import Info
 
 from db.models import tree as m
 from resolvers.settings import NodeSettingsValues, effective_settings, own_settings
+from schema.errors import bad_input
 from schema.loading import by_id
 from schema.money import Money
 from schema.relay import Connection, Node, nested_pages, page_args, to_global_id
@@ -89,6 +90,8 @@ class TierNode(Node):
         self, info: Info, first: int | None = None, after: str | None = None,
         max_depth: int | None = None,
     ) -> Connection[TierNode]:
+        if max_depth is not None and max_depth < 1:
+            raise bad_input("maxDepth must be at least 1")
         load = loaders.subtree_pages(
             info.context, "descendants", m.TierNode, DESCENDANT_ORDER, loaders.descendants_base
         )
