@@ -18,7 +18,7 @@ from db.models.customers import Customer, CustomerTag
 from db.models.tree import TierNode
 from db.outbox import emit
 from resolvers.bulk_import import Outcome, RowError, RowResult, SourceRow, errors_of
-from resolvers.customers import EDITABLE, _clean, search_text
+from resolvers.customers import EDITABLE, clean_values, search_text
 from resolvers.errors import DomainError, ErrorCode, Problems
 from resolvers.permissions import require
 from resolvers.settings import NodeSettingsValues, effective_settings, region_of
@@ -151,7 +151,7 @@ class _Batch:
         if existing is None:
             values.setdefault("name", None)
         problems = Problems()
-        cleaned = _clean(values, self.regions[node.id], problems)
+        cleaned = clean_values(values, self.regions[node.id], problems)
         problems.raise_if_any()
         cleaned["node_id"] = node.id
         if cleaned.get("locale", "") is None:
