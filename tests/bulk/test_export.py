@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from cli.bulk import export_customers_to, import_into
+from cli.bulk import export_customer_to, export_customers_to, import_into
 from cli.main import main
 from resolvers import bulk_export
 from tests.bulk.conftest import audit_and_events, cli_args, write
@@ -95,3 +95,19 @@ async def _main(argv: list[str]) -> int:
     import asyncio
 
     return await asyncio.to_thread(main, argv)
+
+
+async def test_export_customer_prints_the_gdpr_document(
+    api: Api, tenant: Tenant, stores: dict[str, int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("resolvers.gdpr", reason="the GDPR export arrives with the security branch")
+    # given
+    await import_into(api.db, cli_args(["import", "customers", str(write(tmp_path / "in.csv", ROWS))]))
+    capsys.readouterr()
+    # when
+    await export_customer_to(api.db, cli_args(["export", "customer", "C1"]))
+    # then
+    document = orjson.loads(capsys.readouterr().out)
+    assert "anna@example.com" in orjson.dumps(document).decode()
+    with pytest.raises(Exception, match="customer 'nobody' not found"):
+        await export_customer_to(api.db, cli_args(["export", "customer", "nobody"]))
