@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
     imp.add_argument("--tenant", help="tenant slug (default: the only tenant)")
     imp.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     imp.add_argument("--format", choices=["csv", "jsonl"], help="default: by extension, else sniffed")
-    imp.add_argument("--batch-size", type=int, default=500)
+    imp.add_argument("--batch-size", type=int, default=1000)
     imp.add_argument("--errors", type=Path, help="error file (default: FILE.errors.csv)")
     imp.set_defaults(func=run_async(with_database(import_into)))
 

@@ -50,4 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the module as `cli.main`, the one command modules import UserFacingError from.
+    from cli.main import main as package_main
+
+    sys.exit(package_main())
