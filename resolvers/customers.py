@@ -159,18 +159,14 @@ async def update_customer(
     for key, value in cleaned.items():
         setattr(customer, key, value)
     customer.search_text = search_text(customer)
-    changed = [k for k in EDITABLE if k in cleaned and _has_changes(customer, k)]
+    state = inspect(customer)
+    changed = [k for k in EDITABLE if k in cleaned and state.attrs[k].history.has_changes()]
     if "tags" in cleaned:
         await _replace_tags(session, customer.id, old_tags, set(customer.tags))
     await _flush(session)
     if changed:
         emit(session, "CUSTOMER_UPDATED", subject=customer, node_id=node.id, data={"fields": changed})
     return customer
-
-
-def _has_changes(obj: Any, key: str) -> bool:
-    hist = inspect(obj).attrs[key].history
-    return bool(hist.added) and hist.added != hist.deleted
 
 
 async def _replace_tags(session: AsyncSession, customer_id: int, old: set[str], new: set[str]) -> None:
