@@ -16,9 +16,11 @@ from resolvers.analytics import rfm
 from schema.customers.types import Customer
 from schema.loading import by_id
 from schema.money import Money
-from schema.relay import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_args
+from schema.relay import Connection, build_connection, decode_cursor, page_args
 from schema.tree.types import TierNode
 
+# Pages are in customer id order; cursors carry the id (the scores' `customer_id`).
+CUSTOMER_ORDER = cm.Customer.id.property.columns[0].label("customer_id")
 RfmSegment = strawberry.enum(rfm.Segment, name="RfmSegment", description="See docs/analytics.md.")
 
 
@@ -79,12 +81,12 @@ class RfmReport:
                 after_id=after_id, limit=args.size + 1,
             )
         currency = info.context.viewer.reporting_currency
-        edges = [Edge(cursor=encode_cursor([s.customer_id]), node=RfmScore.of(s, currency)) for s in scores[:args.size]]
-        return Connection(edges=edges, page_info=PageInfo(
-            has_next_page=len(scores) > args.size, has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None,
-        ))
+        total = self.report.counts[segment] if segment else sum(self.report.counts.values())
 
+        async def count() -> int:
+            return total
+
+        return build_connection(scores, args, [(CUSTOMER_ORDER, False)], lambda s: RfmScore.of(s, currency), count)
 
 async def customer_rfm(info: Info, customer_id: int) -> RfmScore | None:
     """Customer.rfm: scored among the customers of the viewer's scope, batched per request."""

@@ -287,3 +287,33 @@ async def test_nodes_outside_the_scope_give_null_and_bad_arguments_errors(
     assert data["reports"] == {"s": None, "r": None, "t": None, "d": None, "c": None}
     assert own["reports"]["salesByNode"]["node"]["code"] == "US"
     assert bad["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+RFM_PAGE = """
+query($after: String, $segment: RfmSegment) {
+  reports { rfm(asOf: "2026-05-01T00:00:00Z") {
+    customers(first: 4, after: $after, segment: $segment) {
+      totalCount edges { node { customer { externalRef } segment } } pageInfo { hasNextPage endCursor }
+    }
+  } }
+}"""
+
+
+async def test_rfm_customers_page_through_a_segment(api: Api, chain: Chain) -> None:
+    expected = _rfm_expected(chain, "HQ", datetime(2026, 5, 1, tzinfo=UTC))
+    segment = Counter(v[3] for v in expected.values()).most_common(1)[0][0]
+    refs = {c.id: c.external_ref for c in chain.customers}
+    wanted = [refs[i] for i in sorted(i for i in refs if expected.get(refs[i], (0,) * 4)[3] == segment)]
+    seen: list[str] = []
+    after = None
+    while True:
+        # when
+        page = (await api.ok(RFM_PAGE, {"after": after, "segment": segment}))["reports"]["rfm"]["customers"]
+        # then
+        assert page["totalCount"] == len(wanted)
+        seen += [e["node"]["customer"]["externalRef"] for e in page["edges"]]
+        assert {e["node"]["segment"] for e in page["edges"]} <= {segment}
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == wanted
