@@ -96,10 +96,13 @@ async def import_into(db: Database, args: argparse.Namespace) -> int:
         MofNCompleteColumn(), RowsPerSecond(), console=Console(stderr=True),
     ) as progress:
         task = progress.add_task("rows", total=_count_records(args.file, fmt))
-        summary = await bulk_import.run_import(
-            db, viewer, spec, source, dry_run=args.dry_run, batch_size=args.batch_size,
-            on_progress=lambda n: progress.advance(task, n),
-        )
+        try:
+            summary = await bulk_import.run_import(
+                db, viewer, spec, source, dry_run=args.dry_run, batch_size=args.batch_size,
+                on_progress=lambda n: progress.advance(task, n),
+            )
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserFacingError(f"cannot read {args.file}: {exc} (rows before it were imported)") from exc
     seconds = time.perf_counter() - started
     if summary.errors:
         bulk_import.write_errors(errors_path, summary.errors)

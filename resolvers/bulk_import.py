@@ -122,7 +122,15 @@ def _read_csv(path: Path, spec: ImportSpec) -> Iterator[SourceRow | RowError]:
         if len(set(names)) != len(names):
             raise DomainError(ErrorCode.INVALID, f"a column appears twice in the header of {path.name}")
         start = reader.line_num + 1
-        for record in reader:
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # e.g. a NUL byte: this record is lost, the next ones are not
+                line, start = start, reader.line_num + 1
+                yield RowError(line, None, "INVALID", f"unreadable CSV: {exc}")
+                continue
             line, start = start, reader.line_num + 1
             if not record or record == [""]:
                 continue

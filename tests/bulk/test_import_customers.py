@@ -159,3 +159,39 @@ async def test_a_batch_failing_in_the_database_is_retried_row_by_row(
         await import_into(api.db, cli_args(["import", "customers", str(path)]))
     # then
     assert sorted(await _customers(api, tenant)) == ["C1", "C2", "D1", "D3"]
+
+
+async def test_jsonl_problems_are_reported_by_line(
+    api: Api, tenant: Tenant, stores: dict[str, int], tmp_path: Path
+) -> None:
+    # given: blank lines still count
+    path = write(tmp_path / "c.ndjson", (
+        '{"externalRef": "J1", "node": "DE-01", "name": "Ok", "tags": ["a"]}\n'
+        "\n"
+        '{"externalRef": "J2", "node": "DE-01", "name": "Bad JSON"\n'
+        '["not", "an", "object"]\n'
+        '{"externalRef": "J4", "node": "DE-01", "name": "X", "shoeSize": 42}\n'
+        '{"externalRef": "J5", "node": "DE-01", "name": "X", "tags": "a;b", "attributes": [1]}\n'
+    ))
+    # when
+    with pytest.raises(UserFacingError, match="4 rows rejected"):
+        await import_into(api.db, cli_args(["import", "customers", str(path)]))
+    # then
+    with (tmp_path / "c.ndjson.errors.csv").open(newline="") as f:
+        assert [(r["line"], r["column"]) for r in csv.DictReader(f)] == [
+            ("3", ""), ("4", ""), ("5", "shoeSize"), ("6", "attributes"),
+        ]
+    assert sorted(await _customers(api, tenant)) == ["J1"]
+
+
+async def test_unreadable_files_and_headers_are_one_line_errors(
+    api: Api, tenant: Tenant, stores: dict[str, int], tmp_path: Path
+) -> None:
+    binary = tmp_path / "latin1.csv"
+    binary.write_bytes(b"externalRef,node,name\nX1,DE-01,M\xfcller\n")
+    with pytest.raises(UserFacingError, match="cannot read .*latin1.csv"):
+        await import_into(api.db, cli_args(["import", "customers", str(binary)]))
+    header = write(tmp_path / "h.csv", "externalRef,node,name,shoeSize\nX1,DE-01,A,42\n")
+    with pytest.raises(Exception, match="unknown column 'shoeSize'"):
+        await import_into(api.db, cli_args(["import", "customers", str(header)]))
+    assert await _customers(api, tenant) == {}
