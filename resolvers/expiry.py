@@ -56,7 +56,7 @@ async def expire_due(session: AsyncSession, *, now: datetime, after_id: int = 0,
         if total == 0:
             continue
         await ledger.change_points(
-            session, membership, delta=-total, reason=PointsReason.EXPIRE, at=now, lots=lots,
+            session, membership, delta=-total, reason=PointsReason.EXPIRE, lots=lots,
             note=f"{len(lots)} credit(s) reached their expiry", field=(),
         )
         if await ledger.evaluate_tier(session, membership, cause="expiry", at=now):

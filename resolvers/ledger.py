@@ -54,11 +54,11 @@ async def change_points(
     """Move the balance by `delta` and append its ledger row; INSUFFICIENT_POINTS changes nothing.
 
     A credit opens a lot that expires at `expires_at`; a debit consumes `lots`
-    when given (expiry), else the oldest lots first.
+    when given (expiry), else the oldest lots first. `at` backdates the row
+    (demo data, imports); live changes leave it None.
     """
     if delta == 0 and qualifying_delta == 0:
         raise ValueError("a ledger row must move the balance or the qualifying points")
-    at = at or utcnow()
     stmt = (
         update(Membership)
         .where(Membership.id == membership.id, Membership.points_balance + delta >= 0)
@@ -72,6 +72,8 @@ async def change_points(
             ErrorCode.INSUFFICIENT_POINTS, f"the balance does not cover {-delta} points", field
         )
     balance, tier_id, qualifying = row
+    # Stamped under the row lock, so one membership's rows order as its changes committed.
+    at = at or utcnow()
     # The UPDATE bypassed the ORM: refresh the loaded row and audit by hand.
     for key, value in (("points_balance", balance), ("tier_id", tier_id), ("qualifying_points", qualifying)):
         set_committed_value(membership, key, value)

@@ -77,9 +77,9 @@ async def earn_for_order(session: AsyncSession, viewer: Viewer, order: Any) -> i
     now = utcnow()
     await ledger.change_points(
         session, membership, delta=points, reason=PointsReason.EARN, order_id=order.id,
-        expires_at=expiry_of(program, now), qualifying_delta=points, qualifies_at=now, at=now,
+        expires_at=expiry_of(program, now), qualifying_delta=points, qualifies_at=now,
     )
-    await ledger.evaluate_tier(session, membership, cause="a purchase", at=now)
+    await ledger.evaluate_tier(session, membership, cause="a purchase")
     return points
 
 
@@ -109,13 +109,11 @@ async def reverse_for_order(session: AsyncSession, viewer: Viewer, order: Any) -
         note += f"; {earn.delta - take} points were already spent and stay spent"
     # The purchase's own lot goes first, then the oldest.
     own_lots = (await session.scalars(select(PointsLot).where(PointsLot.entry_id == earn.id))).all()
-    now = utcnow()
     await ledger.change_points(
         session, membership, delta=-take, reason=PointsReason.REFUND, note=note, order_id=order.id,
-        qualifying_delta=-earn.qualifying_delta, qualifies_at=earn.qualifies_at, at=now,
-        lots=list(own_lots),
+        qualifying_delta=-earn.qualifying_delta, qualifies_at=earn.qualifies_at, lots=list(own_lots),
     )
-    await ledger.evaluate_tier(session, membership, cause="a refund", at=now)
+    await ledger.evaluate_tier(session, membership, cause="a refund")
     return take
 
 

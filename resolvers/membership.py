@@ -208,9 +208,9 @@ async def adjust_points(
         expires_at = expiry_of(program, now)
     entry = await ledger.change_points(
         session, membership, delta=delta, reason=PointsReason.ADJUST, note=reason.strip(),
-        expires_at=expires_at, at=now, field=("delta",),
+        expires_at=expires_at, field=("delta",),
     )
-    await ledger.evaluate_tier(session, membership, cause="an adjustment", at=now)
+    await ledger.evaluate_tier(session, membership, cause="an adjustment")
     claim.complete(entry.id)
     return PointsResult(membership, entry)
 
