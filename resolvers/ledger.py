@@ -13,6 +13,7 @@ Invariants (tests/membership check them after every scenario):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -105,13 +106,21 @@ async def change_points(
     return entry
 
 
+def take_fifo(lots: Sequence[PointsLot], points: int) -> int:
+    """Take up to `points` from `lots` in their order; return what is still owed."""
+    for lot in lots:
+        if points == 0:
+            break
+        taken = min(lot.remaining, points)
+        lot.remaining -= taken
+        points -= taken
+    return points
+
+
 async def _consume(session: AsyncSession, membership_id: int, points: int, lots: list[PointsLot] | None) -> None:
     """Take `points` from the given lots, else from the oldest lots with points left."""
     if lots is not None:
-        for lot in lots:
-            taken = min(lot.remaining, points)
-            lot.remaining -= taken
-            points -= taken
+        points = take_fifo(lots, points)
     while points > 0:
         batch = (await session.scalars(
             select(PointsLot)
@@ -120,12 +129,7 @@ async def _consume(session: AsyncSession, membership_id: int, points: int, lots:
         )).all()
         if not batch:
             raise RuntimeError(f"lots of membership {membership_id} do not cover its balance")
-        for lot in batch:
-            taken = min(lot.remaining, points)
-            lot.remaining -= taken
-            points -= taken
-            if points == 0:
-                break
+        points = take_fifo(batch, points)
         await session.flush()
 
 
@@ -151,6 +155,12 @@ async def qualifying_points(session: AsyncSession, membership_id: int, at: datet
     return max(int(total or 0), 0)
 
 
+def tier_target(thresholds: Sequence[int], current: int, qualifying: int) -> int:
+    """The tier index to move to: the highest reached if above `current`, else one step down."""
+    reached = max(i for i, t in enumerate(thresholds) if t <= qualifying or i == 0)
+    return reached if reached >= current else current - 1
+
+
 async def evaluate_tier(
     session: AsyncSession, membership: Membership, *, cause: str, at: datetime | None = None,
 ) -> TierChange | None:
@@ -162,8 +172,7 @@ async def evaluate_tier(
         .order_by(MembershipTier.rank)
     )).all()
     current = next(i for i, t in enumerate(tiers) if t.id == membership.tier_id)
-    reached = max(i for i, t in enumerate(tiers) if t.threshold <= qualifying or i == 0)
-    target = reached if reached >= current else current - 1
+    target = tier_target([t.threshold for t in tiers], current, qualifying)
     if membership.qualifying_points != qualifying:
         membership.qualifying_points = qualifying
     if target == current:
