@@ -60,9 +60,12 @@ async def earn_for_order(session: AsyncSession, viewer: Viewer, order: Any) -> i
 
     Paying an order twice earns once: an existing EARN row for it is returned.
     """
-    membership = await _membership_for_order(session, order)
-    if membership is None:
+    found = await _membership_for_order(session, order)
+    if found is None:
         return 0
+    # Under the lock, so a concurrent payment of the same order has committed its EARN row.
+    membership = await ledger.lock_membership(session, found.id)
+    assert membership is not None
     earned = await session.scalar(select(PointsEntry.delta).where(
         PointsEntry.order_id == order.id, PointsEntry.reason == PointsReason.EARN
     ))

@@ -173,14 +173,14 @@ async def member_in_scope(session: AsyncSession, viewer: Viewer, membership_id: 
     return row[0]
 
 
-async def _replayed(session: AsyncSession, claim: idempotency.Claim) -> PointsResult | None:
+async def _replayed(session: AsyncSession, viewer: Viewer, claim: idempotency.Claim) -> PointsResult | None:
+    """The first result of a replayed key (seen through the scope of whoever replays it)."""
     if claim.replay_id is None:
         return None
-    entry = await session.get(PointsEntry, (session.info["tenant_id"], claim.replay_id))
-    membership = await session.get(Membership, (session.info["tenant_id"], entry.membership_id)) if entry else None
-    if entry is None or membership is None:
-        raise DomainError(ErrorCode.CONFLICT, "this idempotencyKey is still being processed", ("idempotencyKey",))
-    return PointsResult(membership, entry)
+    entry = await session.get(PointsEntry, (viewer.tenant_id, claim.replay_id))
+    if entry is None:
+        raise DomainError(ErrorCode.CONFLICT, "this idempotencyKey has no result to replay", ("idempotencyKey",))
+    return PointsResult(await member_in_scope(session, viewer, entry.membership_id), entry)
 
 
 async def adjust_points(
@@ -197,7 +197,7 @@ async def adjust_points(
         session, operation="adjustPoints", key=idempotency_key,
         payload={"membershipId": membership_id, "delta": delta, "reason": reason},
     )
-    if (replay := await _replayed(session, claim)) is not None:
+    if (replay := await _replayed(session, viewer, claim)) is not None:
         return replay
     membership = await member_in_scope(session, viewer, membership_id)
     now = utcnow()
@@ -226,7 +226,7 @@ async def redeem_points(
         session, operation="redeemPoints", key=idempotency_key,
         payload={"membershipId": membership_id, "points": points, "note": note},
     )
-    if (replay := await _replayed(session, claim)) is not None:
+    if (replay := await _replayed(session, viewer, claim)) is not None:
         return replay
     membership = await member_in_scope(session, viewer, membership_id)
     entry = await ledger.change_points(

@@ -83,7 +83,8 @@ class PointsEntry(TenantScoped, Base):
     __table_args__ = (
         tenant_fk("membership_id", "membership"),
         Index("ix_points_entry_ledger", "tenant_id", "membership_id", "created_at", "id"),
-        Index("ix_points_entry_order", "tenant_id", "order_id"),
+        # An order earns once and is refunded once, whatever the callers do (NULLs never clash).
+        UniqueConstraint("tenant_id", "order_id", "reason"),
         Index("ix_points_entry_qualifying", "tenant_id", "membership_id", "qualifies_at"),
     )
 
@@ -150,7 +151,8 @@ class Coupon(TenantScoped, Base):
 
     membership_id: Mapped[int] = mapped_column(BigInteger)
     customer_id: Mapped[int] = mapped_column(BigInteger)
-    code: Mapped[str] = mapped_column(String(20))
+    # A bearer secret: whoever holds it can spend it, so the audit trail masks it.
+    code: Mapped[str] = mapped_column(String(20), info={"secret": True})
     currency: Mapped[str] = mapped_column(String(3))
     amount_off_minor: Mapped[int | None]
     percent_off: Mapped[Decimal | None]

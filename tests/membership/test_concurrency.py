@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from db.models.membership import Coupon, CouponStatus, Membership, PointsEntry
 from resolvers import loyalty
 from resolvers.errors import DomainError
-from tests.membership.conftest import Shop, assert_ledger_consistent, pk
+from tests.membership.conftest import ENROLL, Shop, assert_ledger_consistent, gid, pk
 from tests.membership.test_coupons import issue
 from tests.membership.test_points import ADJUST, REDEEM
 
@@ -57,3 +57,17 @@ async def test_hundred_concurrent_point_redemptions_spend_exactly_the_balance(sh
         total = await session.scalar(select(func.sum(PointsEntry.delta)))
     assert balance == 0 == total
     await assert_ledger_consistent(shop.api, shop.tenant.id)
+
+
+async def test_concurrent_enrolments_of_one_customer(shop: Shop) -> None:
+    # when
+    bodies = await asyncio.gather(*(
+        shop.api.post(ENROLL, {"input": {"customerId": gid("Customer", shop.customers[0])}}) for _ in range(10)
+    ))
+    # then
+    assert all(not b.get("errors") for b in bodies)
+    payloads = [b["data"]["enrollMember"] for b in bodies]
+    assert len([p for p in payloads if p["membership"]]) == 1
+    assert {p["errors"][0]["code"] for p in payloads if p["errors"]} == {"CONFLICT"}
+    async with shop.api.db.session(tenant_id=shop.tenant.id) as session:
+        assert await session.scalar(select(func.count()).select_from(Membership)) == 1

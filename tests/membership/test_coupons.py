@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 
 from db.base import utcnow
-from db.models.core import Event
+from db.models.core import AuditEntry, Event
 from db.models.membership import Coupon, CouponStatus
 from resolvers import loyalty
 from resolvers.coupons import ALPHABET, normalise_code
@@ -63,7 +63,10 @@ async def test_issue_amount_and_percent_coupons(shop: Shop) -> None:
     assert {c["code"] for c in listed["node"]["coupons"]} == {coupon["code"], percent["coupon"]["code"]}
     async with shop.api.db.session(tenant_id=shop.tenant.id) as session:
         events = (await session.scalars(select(Event).where(Event.type == "COUPON_ISSUED"))).all()
+        audits = (await session.scalars(select(AuditEntry).where(AuditEntry.entity_type == "Coupon"))).all()
+    # codes are bearer secrets: neither the event log nor the audit trail holds them
     assert len(events) == 2 and all("code" not in e.data for e in events)
+    assert [a.changes["code"] for a in audits] == [[None, "***"], [None, "***"]]
 
 
 async def test_issue_bad_input(shop: Shop) -> None:

@@ -141,3 +141,13 @@ async def test_enrol_errors(shop: Shop) -> None:
     async with api.db.session(tenant_id=tenant.id) as session:
         assert await session.scalar(select(func.count()).select_from(Membership)) == 1
         assert await session.scalar(select(func.count()).select_from(TierChange)) == 1
+
+
+async def test_customer_membership_loads_in_constant_statements(shop: Shop) -> None:
+    for i in range(3):
+        await shop.enroll(i)
+    query = "query($ids: [ID!]!) { nodes(ids: $ids) { ... on Customer { membership { tier { name } program { name } } } } }"
+    ids = [gid("Customer", c) for c in shop.customers]
+    one = await shop.api.statements(query, {"ids": ids[:1]})
+    three = await shop.api.statements(query, {"ids": ids})
+    assert one == three
