@@ -17,7 +17,7 @@ from db.models.membership import Coupon, CouponStatus, MembershipProgram
 from db.models.tree import TierNode
 from resolvers import ledger
 from resolvers.errors import DomainError, ErrorCode, Problems, not_found
-from resolvers.membership import member_in_scope
+from resolvers.membership import check_positive, member_in_scope
 from resolvers.permissions import require
 from resolvers.viewer import Viewer
 
@@ -25,6 +25,7 @@ from resolvers.viewer import Viewer
 ALPHABET = "346789ABCDEFGHJKMNPQRTUVWXY"
 GROUPS, GROUP_LEN = 3, 4  # 27^12 ≈ 1.5e17 codes: guessing one is hopeless
 _ATTEMPTS = 5
+MAX_AMOUNT = Decimal(10) ** 9  # far above any coupon, far below a 64-bit count of minor units
 
 
 def new_code() -> str:
@@ -74,20 +75,16 @@ async def issue_coupon(
     values: dict[str, Any] = {}
     if (amount_off is None) == (percent_off is None):
         problems.add(ErrorCode.INVALID, "give amountOff or percentOff (one of them)", "amountOff")
-    if amount_off is not None:
-        if not amount_off.is_finite() or amount_off <= 0:
-            problems.add(ErrorCode.INVALID, "amountOff must be positive", "amountOff")
-        else:
-            values["amount_off_minor"] = to_minor(amount_off, currency, "amountOff", problems)
-    if percent_off is not None and (not percent_off.is_finite() or not 0 < percent_off <= 100):
-        problems.add(ErrorCode.INVALID, "percentOff must be above 0 and at most 100", "percentOff")
+    if amount_off is not None and check_positive(problems, amount_off, "amountOff", maximum=MAX_AMOUNT):
+        values["amount_off_minor"] = to_minor(amount_off, currency, "amountOff", problems)
+    if percent_off is not None:
+        check_positive(problems, percent_off, "percentOff", maximum=Decimal(100), places=4)
     if expires_at is not None and expires_at <= utcnow():
         problems.add(ErrorCode.INVALID, "expiresAt must be in the future", "expiresAt")
-    if minimum_total is not None:
-        if not minimum_total.is_finite() or minimum_total < 0:
-            problems.add(ErrorCode.INVALID, "minimumTotal must not be negative", "minimumTotal")
-        else:
-            values["minimum_total_minor"] = to_minor(minimum_total, currency, "minimumTotal", problems)
+    if minimum_total is not None and check_positive(
+        problems, minimum_total, "minimumTotal", maximum=MAX_AMOUNT, allow_zero=True
+    ):
+        values["minimum_total_minor"] = to_minor(minimum_total, currency, "minimumTotal", problems)
     problems.raise_if_any()
     if node_id is not None:
         node = await session.get(TierNode, (viewer.tenant_id, node_id))

@@ -24,7 +24,7 @@ from db.models.membership import (
 )
 from db.models.tree import TierNode
 from resolvers import idempotency, ledger
-from resolvers.errors import DomainError, ErrorCode, Problems, invalid, not_found
+from resolvers.errors import DomainError, ErrorCode, Problems, not_found
 from resolvers.permissions import require
 from resolvers.viewer import Viewer
 
@@ -60,17 +60,37 @@ async def effective_program_id(session: AsyncSession, node: TierNode) -> int | N
     return (await effective_program_ids(session, [node]))[node.id]
 
 
+def check_text(problems: Problems, value: str | None, field: str | tuple[str | int, ...], *,
+               max_length: int, required: bool = True) -> None:
+    """A required text is not blank; no text exceeds its column."""
+    if required and not (value or "").strip():
+        problems.add(ErrorCode.INVALID, "must not be blank", field)
+    elif value is not None and len(value.strip()) > max_length:
+        problems.add(ErrorCode.INVALID, f"at most {max_length} characters", field)
+
+
+def check_positive(problems: Problems, value: Decimal, field: str, *, maximum: Decimal,
+                   places: int = 10, allow_zero: bool = False) -> bool:
+    """A finite decimal above zero (or at zero), at most `maximum`, with at most `places` decimals."""
+    ok = value.is_finite() and (value >= 0 if allow_zero else value > 0) and value <= maximum
+    if not ok:
+        low = "0" if allow_zero else "above 0"
+        problems.add(ErrorCode.INVALID, f"must be {low} and at most {maximum}", field)
+    elif -value.normalize().as_tuple().exponent > places:  # type: ignore[operator]
+        problems.add(ErrorCode.INVALID, f"at most {places} decimals", field)
+        ok = False
+    return ok
+
+
 def _check_program(
     name: str, currency: str, points_per_unit: Decimal, expiry_days: int | None,
     tiers: Sequence[dict[str, Any]],
 ) -> None:
     problems = Problems()
-    if not name.strip():
-        problems.add(ErrorCode.INVALID, "name is required", "name")
+    check_text(problems, name, "name", max_length=200)
     if currency not in list_currencies():
         problems.add(ErrorCode.INVALID, f"unknown currency {currency!r}", "currency")
-    if not points_per_unit.is_finite() or points_per_unit <= 0:
-        problems.add(ErrorCode.INVALID, "pointsPerUnit must be positive", "pointsPerUnit")
+    check_positive(problems, points_per_unit, "pointsPerUnit", maximum=Decimal(10_000))
     if expiry_days is not None and expiry_days <= 0:
         problems.add(ErrorCode.INVALID, "pointsExpiryDays must be positive (or null: never)", "pointsExpiryDays")
     if not tiers:
@@ -80,8 +100,9 @@ def _check_program(
         problems.add(ErrorCode.INVALID, "tier ranks must be distinct", "tiers")
     ladder = sorted(tiers, key=lambda t: t["rank"])
     for i, tier in enumerate(tiers):
-        if not tier["name"].strip():
-            problems.add(ErrorCode.INVALID, "tier name is required", ("tiers", i, "name"))
+        check_text(problems, tier["name"], ("tiers", i, "name"), max_length=100)
+        if tier["threshold"] < 0:
+            problems.add(ErrorCode.INVALID, "must not be negative", ("tiers", i, "threshold"))
         if tier.get("benefits") is not None and not isinstance(tier["benefits"], dict):
             problems.add(ErrorCode.INVALID, "benefits must be a JSON object", ("tiers", i, "benefits"))
         if ladder and tier is ladder[0] and tier["threshold"] != 0:
@@ -189,10 +210,11 @@ async def adjust_points(
 ) -> PointsResult:
     """A manual correction by a manager; credits expire like earned points."""
     require(viewer, "points.adjust")
+    problems = Problems()
     if delta == 0:
-        raise invalid("delta must not be zero", "delta")
-    if not reason.strip():
-        raise invalid("a reason is required", "reason")
+        problems.add(ErrorCode.INVALID, "delta must not be zero", "delta")
+    check_text(problems, reason, "reason", max_length=500)
+    problems.raise_if_any()
     claim = await idempotency.claim(
         session, operation="adjustPoints", key=idempotency_key,
         payload={"membershipId": membership_id, "delta": delta, "reason": reason},
@@ -220,8 +242,11 @@ async def redeem_points(
     note: str | None = None, idempotency_key: str | None = None,
 ) -> PointsResult:
     require(viewer, "points.redeem")
+    problems = Problems()
     if points <= 0:
-        raise invalid("points must be positive", "points")
+        problems.add(ErrorCode.INVALID, "points must be positive", "points")
+    check_text(problems, note, "note", max_length=500, required=False)
+    problems.raise_if_any()
     claim = await idempotency.claim(
         session, operation="redeemPoints", key=idempotency_key,
         payload={"membershipId": membership_id, "points": points, "note": note},

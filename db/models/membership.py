@@ -116,7 +116,7 @@ class PointsLot(TenantScoped, Base):
         tenant_fk("membership_id", "membership"),
         tenant_fk("entry_id", "points_entry"),
         Index("ix_points_lot_fifo", "tenant_id", "membership_id", "remaining", "created_at"),
-        Index("ix_points_lot_expiry", "expires_at", "remaining"),
+        Index("ix_points_lot_expiry", "tenant_id", "expires_at"),
     )
 
     membership_id: Mapped[int] = mapped_column(BigInteger)

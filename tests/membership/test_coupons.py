@@ -78,6 +78,8 @@ async def test_issue_bad_input(shop: Shop) -> None:
         ({"amountOff": "0"}, "amountOff", "INVALID"),
         ({"amountOff": "-1"}, "amountOff", "INVALID"),
         ({"amountOff": "1.005"}, "amountOff", "INVALID"),
+        ({"amountOff": "1e15"}, "amountOff", "INVALID"),
+        ({"percentOff": "10.12345"}, "percentOff", "INVALID"),
         ({"percentOff": "0"}, "percentOff", "INVALID"),
         ({"percentOff": "100.1"}, "percentOff", "INVALID"),
         ({"percentOff": "10", "expiresAt": past}, "expiresAt", "INVALID"),

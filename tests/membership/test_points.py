@@ -107,6 +107,7 @@ async def test_bad_input(shop: Shop) -> None:
     assert (await adjust(shop, membership, 0))["errors"][0]["field"] == ["delta"]
     blank = await shop.api.ok(ADJUST, {"input": {"membershipId": membership, "delta": 5, "reason": "  "}})
     assert blank["adjustPoints"]["errors"][0]["field"] == ["reason"]
+    assert (await redeem(shop, membership, 1, note="n" * 501))["errors"][0]["field"] == ["note"]
     for unknown in (gid("Membership", 1), "garbage", shop.program_id):
         assert (await redeem(shop, unknown, 1))["errors"][0]["code"] == "NOT_FOUND"
     assert await ledger_rows(shop.api, shop.tenant.id) == before
@@ -182,5 +183,6 @@ async def test_ledger_loading_does_not_grow_with_members(shop: Shop) -> None:
     # when
     one = await shop.api.statements(query, {"ids": members[:1]})
     three = await shop.api.statements(query, {"ids": members})
+    bigger_pages = await shop.api.statements(query.replace("first: 5", "first: 100"), {"ids": members})
     # then
-    assert one == three
+    assert one == three == bigger_pages

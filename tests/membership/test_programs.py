@@ -58,6 +58,10 @@ async def test_bad_programs_are_rejected_and_write_nothing(api: Api, tenant: Ten
         ({"tiers": [TIERS[0], {"name": "B", "rank": 2, "threshold": 0}]}, ["tiers"]),
         ({"tiers": [TIERS[0], {**TIERS[1], "rank": 1}]}, ["tiers"]),
         ({"name": " "}, ["name"]),
+        ({"name": "x" * 201}, ["name"]),
+        ({"pointsPerUnit": "0.00000000001"}, ["pointsPerUnit"]),
+        ({"pointsPerUnit": "1e30"}, ["pointsPerUnit"]),
+        ({"tiers": [TIERS[0], {**TIERS[1], "name": "y" * 101}]}, ["tiers", "1", "name"]),
     ]
     for overrides, field in cases:
         payload = {"name": "P", "currency": "EUR", "pointsPerUnit": "1", "tiers": TIERS, **overrides}
