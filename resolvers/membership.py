@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from babel.numbers import list_currencies
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,8 +22,8 @@ from db.models.membership import (
     PointsEntry,
     PointsReason,
 )
-from db.models.tree import TierNode
-from resolvers import idempotency, ledger
+from db.models.tree import TierNode, in_subtree
+from resolvers import idempotency, ledger, rollups
 from resolvers.errors import DomainError, ErrorCode, Problems, not_found
 from resolvers.permissions import require
 from resolvers.viewer import Viewer
@@ -266,3 +266,23 @@ def expiry_of(program: MembershipProgram, at: datetime) -> datetime | None:
     """When points credited at `at` expire under `program` (None: never)."""
     days = program.points_expiry_days
     return at + timedelta(days=days) if days else None
+
+
+def customers_in_tiers(tier_ids: Sequence[int]) -> Any:
+    """A customer filter condition: members of any of these tiers (CustomerFilter.tierIds)."""
+    return Customer.id.in_(select(Membership.customer_id).where(Membership.tier_id.in_(list(tier_ids))))
+
+
+def _member_count(scope: rollups.RollupScope) -> Any:
+    """Memberships of customers in the subtree, joined in the scope's period."""
+    return (
+        select(func.count()).select_from(Membership)
+        .join(Customer, (Customer.tenant_id == Membership.tenant_id) & (Customer.id == Membership.customer_id))
+        .join(TierNode, (TierNode.tenant_id == Customer.tenant_id) & (TierNode.id == Customer.node_id))
+        .where(Membership.tenant_id == scope.tenant_id, in_subtree(TierNode.path, scope.path),
+               *rollups.in_range(Membership.joined_at, scope))
+        .scalar_subquery()
+    )
+
+
+rollups.register("member_count", _member_count)
