@@ -100,7 +100,8 @@ async def _main(argv: list[str]) -> int:
 async def test_export_customer_prints_the_gdpr_document(
     api: Api, tenant: Tenant, stores: dict[str, int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pytest.importorskip("resolvers.gdpr", reason="the GDPR export arrives with the security branch")
+    if not (Path(__file__).parents[2] / "resolvers" / "gdpr.py").exists():
+        pytest.skip("the GDPR export (resolvers/gdpr.py) arrives with the security branch")
     # given
     await import_into(api.db, cli_args(["import", "customers", str(write(tmp_path / "in.csv", ROWS))]))
     capsys.readouterr()
