@@ -15,8 +15,9 @@ from resolvers.errors import DomainError, ErrorCode
 from resolvers.viewer import Viewer
 from schema.customers.types import Customer
 from schema.errors import bad_input
+from schema.membership.types import MembershipTier
 from schema.money import Money
-from schema.relay import decode_id, to_global_id
+from schema.relay import decode_id
 from schema.reports import analytics_types as t
 from schema.reports.rfm import RfmReport
 from schema.tree.types import TierNode
@@ -42,10 +43,6 @@ async def _run(info: Info, node_id: strawberry.ID | None, fn: Callable[[AsyncSes
 
 def _money(minor: int, info: Info) -> Money:
     return Money.of(minor, info.context.viewer.reporting_currency)
-
-
-def _tier(tier: Any) -> tuple[strawberry.ID | None, str | None]:
-    return (to_global_id("MembershipTier", tier.id), tier.name) if tier is not None else (None, None)
 
 
 @strawberry.type
@@ -90,12 +87,12 @@ class AnalyticsReports:
             return None
         return t.TierDistribution(
             node=TierNode.from_row(found.scope.node),
-            counts=[t.TierCount(node=TierNode.from_row(c.node), tier_id=_tier(c.tier)[0], tier_name=c.tier.name,
-                                tier_rank=c.tier.rank, members=c.members) for c in found.counts],
+            counts=[t.TierCount(node=TierNode.from_row(c.node), tier=MembershipTier.from_row(c.tier),
+                                members=c.members) for c in found.counts],
             movements=[
-                t.TierMovement(node=TierNode.from_row(m.node), from_tier_id=_tier(m.from_tier)[0],
-                               from_tier_name=_tier(m.from_tier)[1], to_tier_id=_tier(m.to_tier)[0],
-                               to_tier_name=m.to_tier.name, upgrade=m.upgrade, count=m.count)
+                t.TierMovement(node=TierNode.from_row(m.node),
+                               from_=MembershipTier.from_row(m.from_tier) if m.from_tier else None,
+                               to=MembershipTier.from_row(m.to_tier), upgrade=m.upgrade, count=m.count)
                 for m in found.movements
             ],
         )

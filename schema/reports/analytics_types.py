@@ -9,6 +9,7 @@ import strawberry
 
 from resolvers.analytics import common, top
 from schema.customers.types import Customer
+from schema.membership.types import MembershipTier
 from schema.money import Money
 from schema.tree.types import TierNode
 
@@ -34,20 +35,16 @@ class SalesReport:
 @strawberry.type
 class TierCount:
     node: TierNode
-    tier_id: strawberry.ID
-    tier_name: str
-    tier_rank: int
+    tier: MembershipTier
     members: int
 
 
 @strawberry.type
 class TierMovement:
     node: TierNode
-    from_tier_id: strawberry.ID | None = strawberry.field(description="null: joined the program")
-    from_tier_name: str | None
-    to_tier_id: strawberry.ID
-    to_tier_name: str
-    upgrade: bool
+    from_: MembershipTier | None = strawberry.field(name="from", description="null: joined the program")
+    to: MembershipTier
+    upgrade: bool = strawberry.field(description="to a higher rank (or joined)")
     count: int
 
 

@@ -35,8 +35,8 @@ query($node: ID, $asOf: DateTime, $after: String) {
 TIERS = """
 query($node: ID, $from: DateTime, $to: DateTime) {
   reports { tierDistribution(nodeId: $node, from: $from, to: $to) {
-    counts { node { code } tierName members }
-    movements { node { code } fromTierName toTierName upgrade count }
+    counts { node { code } tier { name } members }
+    movements { node { code } from { name } to { name } upgrade count }
   } }
 }"""
 
@@ -200,8 +200,9 @@ async def test_tier_distribution_matches_brute_force(api: Api, chain: Chain) -> 
     data = await api.ok(TIERS, {"from": start.isoformat(), "to": end.isoformat()})
     # then
     report = data["reports"]["tierDistribution"]
-    assert {(c["node"]["code"], c["tierName"]): c["members"] for c in report["counts"]} == dict(members)
-    got = {(m["node"]["code"], m["fromTierName"], m["toTierName"]): m["count"] for m in report["movements"]}
+    assert {(c["node"]["code"], c["tier"]["name"]): c["members"] for c in report["counts"]} == dict(members)
+    got = {(m["node"]["code"], m["from"]["name"] if m["from"] else None, m["to"]["name"]): m["count"]
+           for m in report["movements"]}
     assert got == dict(moves)
     assert all(m["upgrade"] for m in report["movements"])
 
