@@ -9,6 +9,7 @@ with the same services the API uses. Each row runs in a savepoint: all or nothin
 
 from __future__ import annotations
 
+import copy
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -111,7 +112,7 @@ def transitions(current: OrderStatus, target: OrderStatus) -> list[str]:
 async def _row(session: AsyncSession) -> AsyncIterator[None]:
     """A savepoint whose rollback also forgets the audit changes and events it queued."""
     info = session.info
-    audit = {k: {f: list(v) for f, v in e.items()} for k, e in info.get("audit_pending", {}).items()}
+    audit = copy.deepcopy(info.get("audit_pending"))  # db/audit.py's structure, whatever it holds
     events = list(info.get("events_pending", []))
     try:
         async with session.begin_nested():
