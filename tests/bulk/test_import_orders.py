@@ -104,3 +104,32 @@ async def test_orders_dry_run_writes_nothing(
     assert "2 would be created" in capsys.readouterr().out
     assert await _orders(api, tenant) == []
     assert await audit_and_events(api.db, tenant) == before
+
+
+async def test_a_row_failing_halfway_leaves_no_order_audit_or_event(
+    api: Api, tenant: Tenant, customers: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: fulfilment fails after the order was created and paid in the row's savepoint
+    from db.models.core import AuditEntry
+    from resolvers import orders
+    from resolvers.errors import DomainError, ErrorCode
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise DomainError(ErrorCode.INVALID, "warehouse offline", ("status",))
+
+    monkeypatch.setattr(orders, "fulfill_order", broken)
+    _, events = await audit_and_events(api.db, tenant)
+    path = write(tmp_path / "o.jsonl", _jsonl([_order("O1"), _order("O2", "FULFILLED")]))
+    # when
+    with pytest.raises(UserFacingError, match="line 2, column status: warehouse offline"):
+        await import_into(api.db, cli_args(["import", "orders", str(path)]))
+    # then
+    found = await _orders(api, tenant)
+    assert len(found) == 1
+    async with api.db.session(tenant_id=tenant.id) as session:
+        audited = set((await session.scalars(
+            select(AuditEntry.entity_id).where(AuditEntry.entity_type == "Order")
+        )).all())
+        new_events = (await session.scalars(select(Event).where(Event.seq > events))).all()
+    assert audited == {found[0].id}
+    assert {e.subject_id for e in new_events} == {found[0].id}
