@@ -48,7 +48,8 @@ def _on_sqlite_begin(conn: Any) -> None:
 
 def _count_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     box = statement_counter.get()
-    if box is not None and not statement.startswith("BEGIN"):
+    # Transaction bookkeeping (BEGIN, db/tenancy.py's settings) is not the request's SQL.
+    if box is not None and not statement.startswith(("BEGIN", "SELECT set_config('canopy.")):
         box[0] += 1
 
 
@@ -98,3 +99,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# The session hooks must be registered wherever a session exists; db/tenancy.py
+# imports this module, so it is imported last.
+import db.tenancy  # noqa: E402, F401

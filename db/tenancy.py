@@ -4,17 +4,29 @@ A session carries `info["tenant_id"]`. Every ORM statement gets a criteria on
 every tenant-scoped entity it touches; every new row gets the tenant id. A
 session without a tenant must say `all_tenants=True` (login, cron jobs), else
 any statement touching tenant data raises: forgetting the filter is impossible.
+
+On PostgreSQL the same two facts are also set as transaction-local settings at
+the start of every transaction, which the row-level security policies of
+db/rls.py check: a second wall should a statement ever escape the ORM filter.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, with_loader_criteria
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 
 from db.base import TenantScoped
+from db.rls import ALL_TENANTS_SETTING, TENANT_SETTING
 from db.session import CanopySession
+
+# Transaction-local (is_local=true): a pooled connection never carries a tenant over.
+_SET_TENANT = text(
+    f"SELECT set_config('{TENANT_SETTING}', :tenant, true), "
+    f"set_config('{ALL_TENANTS_SETTING}', :all_tenants, true)"
+)
 
 
 class TenantScopeError(RuntimeError):
@@ -60,3 +72,17 @@ def _stamp_tenant(session: Any, _ctx: Any, _instances: Any) -> None:
             obj.tenant_id = tenant_id
         elif tenant_id is not None and obj.tenant_id != tenant_id:
             raise TenantScopeError(f"new {type(obj).__name__} of another tenant")
+
+
+@event.listens_for(CanopySession, "after_begin")
+def _set_rls_settings(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    tenant_id = session.info.get("tenant_id")
+    connection.execute(
+        _SET_TENANT,
+        {
+            "tenant": "" if tenant_id is None else str(tenant_id),
+            "all_tenants": "on" if session.info.get("all_tenants") else "off",
+        },
+    )

@@ -71,6 +71,8 @@ class Mutation:
                     )
         except DomainError as exc:
             return LoginPayload(errors=user_errors(exc))
+        # The rest of this response (staff { scope }) resolves as the new session's viewer.
+        ctx.set_viewer(result.viewer)
         return LoginPayload(token=result.token, staff=Staff.from_row(result.staff))
 
     @strawberry.mutation
