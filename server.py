@@ -19,7 +19,9 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
 from config import Settings
 from db.migrate import migrate
@@ -27,8 +29,11 @@ from db.session import Database
 from resolvers.auth import viewer_for_token
 from schema import build_schema
 from schema.context import AppState, Context
+from schema.http import BodySizeLimit, RateLimit, make_limiter
 
 log = logging.getLogger("canopy.http")
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 
 def _bearer(value: str | None) -> str | None:
@@ -56,6 +61,22 @@ class CanopyGraphQL(GraphQL):
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """GraphQL over HTTP: a client accepting graphql-response+json gets that media type,
+        and 400 when the request failed before execution (no data: parse, validation, limits)."""
+        if GRAPHQL_RESPONSE_JSON in request.headers.get("accept", ""):
+            response = request.state.canopy_context.response
+            response.media_type = GRAPHQL_RESPONSE_JSON
+            if result.data is None and result.errors:
+                response.status_code = 400
+        return process_result(result)
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type:
+            response.headers["content-type"] = sub_response.media_type
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
@@ -145,7 +166,11 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
         ],
-        middleware=[Middleware(RequestLog)],
+        middleware=[
+            Middleware(RequestLog),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+            Middleware(RateLimit, limiter=make_limiter(settings), paths=frozenset({"/graphql"})),
+        ],
         lifespan=lifespan,
     )
     app.state.canopy = state
