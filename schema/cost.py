@@ -15,15 +15,15 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLError,
     GraphQLField,
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
     get_operation_ast,
+    value_from_ast_untyped,
 )
-from graphql.execution.values import get_argument_values
 
 from schema.relay import DEFAULT_PAGE_SIZE
 
@@ -31,16 +31,22 @@ PAGE_ARGS = ("first", "last")
 LIST_ARGS = ("ids",)
 
 
+def _argument(node: FieldNode, name: str, variables: dict[str, Any]) -> Any:
+    for arg in node.arguments or ():
+        if arg.name.value == name:
+            if isinstance(arg.value, VariableNode):
+                return variables.get(arg.value.name.value)
+            return value_from_ast_untyped(arg.value, variables)
+    return None
+
+
 def _multiplier(field: GraphQLField, node: FieldNode, variables: dict[str, Any]) -> int:
     names = field.args.keys()
     if not any(a in names for a in (*PAGE_ARGS, *LIST_ARGS)):
         return 1
-    try:
-        args = get_argument_values(field, node, variables)
-    except GraphQLError:
-        return DEFAULT_PAGE_SIZE  # bad arguments fail in execution; cost them as a default page
+    args = {name: _argument(node, name, variables) for name in (*PAGE_ARGS, *LIST_ARGS)}
     for name in PAGE_ARGS:
-        if isinstance(args.get(name), int):
+        if isinstance(args.get(name), int) and not isinstance(args[name], bool):
             return max(args[name], 1)
     for name in LIST_ARGS:
         if isinstance(args.get(name), list):
