@@ -107,8 +107,9 @@ def _changes(obj: TenantScoped, kind: str, redact: bool = False) -> dict[str, li
 
 
 def entity_type_of(obj: Any) -> str:
-    """The GraphQL type name an entity is audited under (its global id's type)."""
-    return getattr(obj, "__graphql_type__", type(obj).__name__)
+    """The GraphQL type name an entity (or model class) is audited under: its global id's type."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    return getattr(cls, "__graphql_type__", cls.__name__)
 
 
 @cache
