@@ -9,20 +9,19 @@ zone's ids: the answer holds none of their data, and no row changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from db.models.core import Role
 from tests.conftest import Api, Tenant
 from tests.security.conftest import ApiFactory
 from tests.security.harness import (
+    HIDDEN,
+    OTHER,
     Filler,
     Schema,
-    add_customer,
-    add_node,
-    create_round,
+    World,
+    build_world,
     harvest,
     id_type,
     input_type_of,
@@ -32,40 +31,6 @@ from tests.security.harness import (
     row_counts,
     unwrap,
 )
-
-OTHER = "qxother"  # in every string of tenant B
-HIDDEN = "qxhidden"  # in the AWAY store and its customer, never visible from NEAR
-
-
-@dataclass
-class World:
-    schema: Schema
-    a: Tenant
-    b: Tenant
-    manager: str
-    near: Any
-    away: Any
-    pools: dict[str, dict[str, list[str]]]
-
-
-async def build_world(api: Api, a: Tenant) -> World:
-    b = await api.make_tenant("other")
-    near = await add_node(api, a.id, a.root_id, "NEAR", "Near store")
-    away = await add_node(api, a.id, a.root_id, "AWAY", f"{HIDDEN} store")
-    b_store = await add_node(api, b.id, b.root_id, "BSTORE", f"{OTHER} store")
-    await add_customer(api, a.id, near.id, name="Nina Near", email="nina@near.example", phone="+4930111111")
-    await add_customer(api, a.id, away.id, name=f"{HIDDEN} Hal", email=f"{HIDDEN}@away.example", phone="+4930222222")
-    await add_customer(api, b.id, b_store.id, name=f"{OTHER} Olga", email=f"{OTHER}@b.example", phone="+4930333333")
-    schema = await Schema.load(api)
-    zones = {"b": (b.token, b.id, None, OTHER), "away": (a.token, a.id, away.path, "qxaway"),
-             "near": (a.token, a.id, near.path, "qxnear")}
-    for _ in range(3):  # later rounds use what earlier ones created (orders need customers...)
-        for token, tenant_id, under, marker in zones.values():
-            pool = await harvest(api, tenant_id, schema, under=under)
-            await create_round(api, schema, pool, marker, token, skip={"createApiToken"})
-    pools = {name: await harvest(api, tid, schema, under=under) for name, (_, tid, under, _) in zones.items()}
-    manager = await api.make_staff(a, role=Role.MANAGER, scope_node_id=near.id)
-    return World(schema, a, b, manager, near, away, pools)
 
 
 def _strings(value: Any) -> set[str]:
