@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+import orjson
 import pytest
 
 import resolvers.auth
@@ -196,9 +198,40 @@ async def test_graphql_over_http_statuses(api: Api, tenant: Tenant) -> None:
     assert ok.status_code == 200 and ok.json()["data"]["me"]["email"] == "admin@acme.example"
 
 
-async def test_subscriptions_only_over_graphql_transport_ws_with_a_cap(api: Api) -> None:
-    from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+async def _close_code(client: Any, subprotocol: str, init: dict[str, Any] | None = None) -> int:
+    """The code the server closes a websocket with (anyio wraps it in exception groups)."""
+    from httpx_ws import WebSocketDisconnect, aconnect_ws
+
+    try:
+        async with aconnect_ws("/graphql", client, subprotocols=[subprotocol]) as ws:
+            if init is not None:
+                await ws.send_json(init)
+            while True:
+                await ws.receive_text()
+    except BaseException as exc:  # noqa: BLE001 - unwrapped and checked below
+        while isinstance(exc, BaseExceptionGroup):
+            exc = exc.exceptions[0]
+        assert isinstance(exc, WebSocketDisconnect), exc
+        return exc.code
+    raise AssertionError("the server did not close the websocket")
+
+
+async def test_websocket_speaks_only_graphql_transport_ws_in_text_with_a_cap(api: Api, tenant: Tenant) -> None:
+    import httpx
+    from httpx_ws import aconnect_ws
+    from httpx_ws.transport import ASGIWebSocketTransport
 
     view = next(r.app for r in api.app.routes if getattr(r, "path", None) == "/graphql")
-    assert view.protocols == (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
-    assert view.max_subscriptions_per_connection == 20
+    assert view.max_subscriptions_per_connection == 20  # strawberry refuses the 21st operation
+    async with httpx.AsyncClient(transport=ASGIWebSocketTransport(app=api.app), base_url="http://test") as client:
+        # the legacy subprotocol is refused; so is a bad token at connection_init
+        assert await _close_code(client, "graphql-ws") == 4406
+        bad = {"type": "connection_init", "payload": {"authorization": "Bearer nope"}}
+        assert await _close_code(client, "graphql-transport-ws", bad) == 4403
+        # graphql-transport-ws: authenticated in connection_init, JSON in text frames
+        async with aconnect_ws("/graphql", client, subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send_json({"type": "connection_init", "payload": {"authorization": f"Bearer {tenant.token}"}})
+            assert orjson.loads(await ws.receive_text())["type"] == "connection_ack"
+            await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": "{ me { email } }"}})
+            message = orjson.loads(await ws.receive_text())
+        assert message["payload"]["data"] == {"me": {"email": "admin@acme.example"}}
