@@ -91,3 +91,22 @@ async def test_row_level_security_hides_other_tenants_from_raw_sql(api: Api, ten
         ))).one()
     assert flags == {name: True for name, _ in rls.tenant_tables(Base.metadata)}
     assert tuple(role) == (False, False)
+
+
+async def test_tenant_settings_are_not_counted_as_request_sql(api: Api, tenant: Tenant) -> None:
+    # the per-transaction set_config of db/tenancy.py is bookkeeping: both backends count the same
+    assert await api.statements("{ me { email scope { code } } }") == 2
+
+
+async def test_event_payloads_are_masked_like_fields() -> None:
+    from resolvers.pii import mask_payload
+    from resolvers.viewer import Viewer
+
+    data = {"name": "Ann", "email": "ann@example.com", "changes": [{"phone": "+4930123456"}]}
+    integrator = Viewer(staff_id=1, tenant_id=1, role=Role.INTEGRATOR, scope_node_id=1, scope_path="/a/")
+    granted = Viewer(staff_id=1, tenant_id=1, role=Role.INTEGRATOR, scope_node_id=1, scope_path="/a/",
+                     grants=frozenset({"pii"}))
+    assert mask_payload(integrator, data) == {
+        "name": "Ann", "email": "a***@example.com", "changes": [{"phone": "+49***56"}]
+    }
+    assert mask_payload(granted, data) == data
