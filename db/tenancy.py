@@ -35,6 +35,7 @@ class TenantScopeError(RuntimeError):
 
 @event.listens_for(CanopySession, "do_orm_execute")
 def _filter_by_tenant(state: ORMExecuteState) -> None:
+    _follow_tenant_change(state.session)
     if not (state.is_select or state.is_update or state.is_delete):
         return
     if state.is_column_load or state.is_relationship_load:
@@ -74,15 +75,29 @@ def _stamp_tenant(session: Any, _ctx: Any, _instances: Any) -> None:
             raise TenantScopeError(f"new {type(obj).__name__} of another tenant")
 
 
+def _rls_values(session: Session) -> dict[str, str]:
+    tenant_id = session.info.get("tenant_id")
+    return {
+        "tenant": "" if tenant_id is None else str(tenant_id),
+        "all_tenants": "on" if session.info.get("all_tenants") else "off",
+    }
+
+
 @event.listens_for(CanopySession, "after_begin")
 def _set_rls_settings(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
     if connection.dialect.name != "postgresql":
         return
-    tenant_id = session.info.get("tenant_id")
-    connection.execute(
-        _SET_TENANT,
-        {
-            "tenant": "" if tenant_id is None else str(tenant_id),
-            "all_tenants": "on" if session.info.get("all_tenants") else "off",
-        },
-    )
+    values = _rls_values(session)
+    connection.execute(_SET_TENANT, values)
+    session.info["rls_values"] = values
+
+
+def _follow_tenant_change(session: Session) -> None:
+    """A session whose tenant changed mid-transaction (login) re-sets the PostgreSQL settings."""
+    applied = session.info.get("rls_values")
+    if applied is None or not session.in_transaction():
+        return
+    values = _rls_values(session)
+    if values != applied:
+        session.connection().execute(_SET_TENANT, values)
+        session.info["rls_values"] = values

@@ -67,6 +67,8 @@ async def test_row_level_security_hides_other_tenants_from_raw_sql(api: Api, ten
     # when: raw SQL, which the ORM's tenant filter never sees
     async with api.db.session(tenant_id=tenant.id) as session:
         own = await session.scalar(count)
+        session.info["tenant_id"] = other.id  # switched mid-transaction: the wall follows
+        switched = await session.scalar(text("SELECT count(*) FROM customer WHERE tenant_id = :t"), {"t": other.id})
         await session.commit()
     async with api.db.session() as session:
         none = await session.scalar(count)
@@ -80,7 +82,7 @@ async def test_row_level_security_hides_other_tenants_from_raw_sql(api: Api, ten
                 f"VALUES ({other.id}, 1, 'X', 'x', 'x', '/x/', 0, now(), now())"
             ))
     # then
-    assert (own, none, everyone) == (1, 0, 2)
+    assert (own, switched, none, everyone) == (1, 1, 0, 2)
     async with api.db.session(all_tenants=True) as session:
         flags = dict((await session.execute(text(
             "SELECT relname, relforcerowsecurity FROM pg_class WHERE relrowsecurity"
