@@ -317,6 +317,7 @@ class World:
     a: Tenant
     b: Tenant
     manager: str
+    near_staff: dict[str, str]  # role -> token of a staff member scoped to NEAR
     near: Any
     away: Any
     pools: dict[str, dict[str, list[str]]]
@@ -344,7 +345,10 @@ async def build_world(api: Api, a: Tenant) -> World:
             made[zone].update(name for name, _ in done)
             successes += done
     pools = {name: await harvest(api, tid, schema, under=under) for name, (_, tid, under, _) in zones.items()}
-    manager = await api.make_staff(a, role=Role.MANAGER, scope_node_id=near.id)
-    return World(schema, a, b, manager, near, away, pools, successes)
+    near_staff = {
+        role.value: await api.make_staff(a, role=role, scope_node_id=near.id)
+        for role in (Role.MANAGER, Role.SALES, Role.SUPPORT, Role.INTEGRATOR)
+    }
+    return World(schema, a, b, near_staff["MANAGER"], near_staff, near, away, pools, successes)
 
 

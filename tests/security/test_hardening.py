@@ -235,3 +235,10 @@ async def test_websocket_speaks_only_graphql_transport_ws_in_text_with_a_cap(api
             await ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": "{ me { email } }"}})
             message = orjson.loads(await ws.receive_text())
         assert message["payload"]["data"] == {"me": {"email": "admin@acme.example"}}
+
+
+async def test_graphiql_introspection_fits_the_limits(api: Api, tenant: Tenant) -> None:
+    from graphql import get_introspection_query
+
+    data = await api.ok(get_introspection_query(descriptions=True))
+    assert data["__schema"]["queryType"]["name"] == "Query"

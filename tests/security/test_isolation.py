@@ -173,14 +173,12 @@ async def test_cross_tenant_and_cross_scope_matrix(api: Api, tenant: Tenant, api
         assert {"TierNode", "Customer", "Staff"} <= set(world.pools["b"])
         assert {"TierNode", "Customer"} <= set(world.pools["away"])
         snapshot_b = await harvest(client, world.b.id, world.schema)
-        # when: tenant A's admin probes B's ids; A's NEAR manager probes B's and AWAY's ids
+        # when: A's admin and NEAR manager probe B's ids; NEAR staff of every role probe AWAY's
         failures: list[str] = []
         calls = 0
-        for token, own, foreign, marker in (
-            (tenant.token, "near", "b", OTHER),
-            (world.manager, "near", "b", OTHER),
-            (world.manager, "near", "away", HIDDEN),
-        ):
+        probes = [(tenant.token, "near", "b", OTHER), (world.manager, "near", "b", OTHER)]
+        probes += [(token, "near", "away", HIDDEN) for token in world.near_staff.values()]
+        for token, own, foreign, marker in probes:
             n, found = await probe_mutations(client, world, token, own, foreign, marker)
             calls += n
             failures += found
