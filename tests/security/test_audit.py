@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import delete, select, text, update
 
 from db.audit import AuditImmutableError
 from db.models.core import AuditEntry, Role
@@ -79,7 +79,7 @@ async def test_audit_rows_cannot_be_updated_or_deleted(api: Api, tenant: Tenant)
     # given
     await api.ok(LOGIN % PASSWORD, token=None)
     # when / then: the ORM refuses
-    for change in ("update", "delete"):
+    for change in ("update", "delete", "bulk update", "bulk delete"):
         async with api.db.session(tenant_id=tenant.id) as session:
             with pytest.raises(AuditImmutableError):
                 async with unit_of_work(session, operation="tamper"):
@@ -87,8 +87,12 @@ async def test_audit_rows_cannot_be_updated_or_deleted(api: Api, tenant: Tenant)
                     assert entry is not None
                     if change == "update":
                         entry.operation = "forged"
-                    else:
+                    elif change == "delete":
                         await session.delete(entry)
+                    elif change == "bulk update":
+                        await session.execute(update(AuditEntry).values(operation="forged"))
+                    else:
+                        await session.execute(delete(AuditEntry))
     if api.db.dialect != "postgresql":
         return
     # and PostgreSQL refuses raw SQL too, except a scrub of `changes` under the erasure flag
