@@ -148,9 +148,11 @@ def _node_of(session: Session, obj: Any, pending: dict[tuple[Any, ...], Any], ho
 @event.listens_for(CanopySession, "do_orm_execute")
 def _guard_bulk(state: Any) -> None:
     """Bulk UPDATE/DELETE statements on AuditEntry are refused like flushed changes."""
-    if (state.is_update or state.is_delete) and not state.session.info.get("audit_scrub"):
-        if any(m.class_ is AuditEntry for m in state.all_mappers):
-            raise AuditImmutableError("audit entries are append-only")
+    writes = state.is_update or state.is_delete
+    if writes and not state.session.info.get("audit_scrub") and any(
+        m.class_ is AuditEntry for m in state.all_mappers
+    ):
+        raise AuditImmutableError("audit entries are append-only")
 
 
 @event.listens_for(CanopySession, "before_flush")
