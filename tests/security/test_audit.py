@@ -15,12 +15,12 @@ from tests.security.harness import (
     Filler,
     add_customer,
     add_node,
-    build_world,
     harvest,
     input_type_of,
     mutation_document,
     payload_errors,
 )
+from tests.security.world import build_world
 
 AUDIT_LOG = """
 query($entity: ID, $n: Int) { auditLog(entityId: $entity, first: $n) {

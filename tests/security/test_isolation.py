@@ -16,12 +16,8 @@ import orjson
 from tests.conftest import Api, Tenant
 from tests.security.conftest import ApiFactory
 from tests.security.harness import (
-    HIDDEN,
-    OTHER,
     Filler,
     Schema,
-    World,
-    build_world,
     harvest,
     id_type,
     input_type_of,
@@ -31,6 +27,7 @@ from tests.security.harness import (
     row_counts,
     unwrap,
 )
+from tests.security.world import HIDDEN, OTHER, World, build_world
 
 
 def _strings(value: Any) -> set[str]:
