@@ -21,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import db.tenancy  # noqa: F401 - the tenant filter must be active in CLI processes too
 from db.models.core import Role, Tenant
 from db.models.tree import TierNode
 from db.session import Database
