@@ -1,4 +1,4 @@
-"""SCAFFOLD (pipeline branch owns this file)."""
+"""Reports: read-only aggregates over the caller's subtree (each domain adds its field)."""
 
 from __future__ import annotations
 
@@ -9,4 +9,4 @@ from schema.reports.analytics import AnalyticsReports
 
 @strawberry.type(name="Reports")
 class Reports(AnalyticsReports):
-    pass
+    """salesByNode, rfm, tierDistribution, ticketSla, topCustomers come from AnalyticsReports."""
