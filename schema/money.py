@@ -1,0 +1,20 @@
+"""Money { amount currency }: never a float."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import strawberry
+
+from resolvers.money import from_minor
+
+
+@strawberry.type(name="Money")
+class Money:
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def of(cls, minor: int, currency: str) -> Money:
+        """From integer minor units of `currency`."""
+        return cls(amount=from_minor(minor, currency), currency=currency)
