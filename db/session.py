@@ -98,3 +98,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# The session hooks must be registered wherever a session exists; db/tenancy.py
+# imports this module, so it is imported last.
+import db.tenancy  # noqa: E402, F401

@@ -188,12 +188,11 @@ def tickets_statement(
     viewer: Viewer, *, statuses: Sequence[TicketStatus] = (), assignee_id: int | None = None,
     breached: bool | None = None, now: datetime,
 ) -> Select[tuple[Ticket]]:
-    """Tickets of customers in the viewer's subtree."""
-    stmt = (
-        select(Ticket).join(Customer, Customer.id == Ticket.customer_id)
-        .join(TierNode, TierNode.id == Customer.node_id)
+    """Tickets of customers in the viewer's subtree (a semi-join: see orders_statement)."""
+    stmt = select(Ticket).where(Ticket.customer_id.in_(
+        select(Customer.id).join(TierNode, TierNode.id == Customer.node_id)
         .where(in_subtree(TierNode.path, viewer.scope_path))
-    )
+    ))
     if statuses:
         stmt = stmt.where(Ticket.status.in_(statuses))
     if assignee_id is not None:

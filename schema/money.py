@@ -18,3 +18,9 @@ class Money:
     def of(cls, minor: int, currency: str) -> Money:
         """From integer minor units of `currency`."""
         return cls(amount=from_minor(minor, currency), currency=currency)
+
+
+def plain(value: Decimal) -> Decimal:
+    """Without the trailing zeros PostgreSQL's NUMERIC(28, 10) pads with: 0.0061, never 0.0061000000."""
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal

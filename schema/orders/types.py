@@ -15,7 +15,7 @@ from db.models import orders as m
 from db.models import tree as tm
 from schema.customers.types import Customer
 from schema.loading import by_id, many_by
-from schema.money import Money
+from schema.money import Money, plain
 from schema.relay import Node, to_global_id
 from schema.tree.types import TierNode
 
@@ -69,7 +69,7 @@ class Order(Node):
             subtotal=Money.of(row.subtotal_minor, cur), discount=Money.of(row.discount_minor, cur),
             total=Money.of(row.total_minor, cur),
             total_reporting=Money.of(row.total_reporting_minor, row.reporting_currency),
-            exchange_rate=row.rate, points_earned=row.points_earned, coupon_code=row.coupon_code,
+            exchange_rate=plain(row.rate), points_earned=row.points_earned, coupon_code=row.coupon_code,
             placed_at=row.placed_at, paid_at=row.paid_at, fulfilled_at=row.fulfilled_at,
             cancelled_at=row.cancelled_at, refunded_at=row.refunded_at,
         )
@@ -96,7 +96,7 @@ class ExchangeRate:
 
     @classmethod
     def from_row(cls, row: m.ExchangeRate) -> ExchangeRate:
-        return cls(currency=row.currency, date=row.day, rate=row.rate)
+        return cls(currency=row.currency, date=row.day, rate=plain(row.rate))
 
 
 async def fetch_orders(info: Info, pks: list[int]) -> list[Any]:

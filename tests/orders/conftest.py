@@ -72,3 +72,28 @@ async def chain(api: Api, tenant: Tenant) -> Chain:
 async def count(api: Api, model: Any, *where: Any) -> int:
     async with api.db.session(all_tenants=True) as session:
         return int(await session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+ORDER_FIELDS = """id number status currency subtotal { amount currency } discount { amount } total { amount currency }
+  totalReporting { amount currency } pointsEarned placedAt paidAt
+  lines { sku name quantity unitPrice { amount currency } total { amount } } customer { name } store { code }"""
+CREATE_ORDER = f"""mutation($input: CreateOrderInput!) {{
+  createOrder(input: $input) {{ order {{ {ORDER_FIELDS} }} errors {{ field code message }} }} }}"""
+TRANSITION = """mutation($id: ID!) {{ {op}(input: {{id: $id}}) {{ order {{ id status pointsEarned }}
+  errors {{ field code message }} }} }}"""
+
+
+def order_input(chain: Chain, customer: str = "alice", store: str = "DE-1", **extra: Any) -> dict[str, Any]:
+    lines = extra.pop("lines", [{"sku": "SKU-1", "name": "Mug", "quantity": 2, "unitPrice": "19.99"}])
+    return {"customerId": chain.customer(customer), "storeId": chain.node(store), "lines": lines, **extra}
+
+
+async def create_order(api: Api, chain: Chain, customer: str = "alice", store: str = "DE-1", *,
+                       token: str = "default", **extra: Any) -> dict[str, Any]:
+    """The createOrder payload (order and errors)."""
+    data = await api.ok(CREATE_ORDER, {"input": order_input(chain, customer, store, **extra)}, token=token)
+    return data["createOrder"]
+
+
+async def transition(api: Api, op: str, order_id: str, *, token: str = "default") -> dict[str, Any]:
+    return (await api.ok(TRANSITION.format(op=op), {"id": order_id}, token=token))[op]
