@@ -68,22 +68,25 @@ def parse_rate(currency: str, day: str, rate: str | Decimal, *, reporting: str) 
 
 
 async def upsert_rates(session: AsyncSession, rows: list[tuple[str, date, Decimal]]) -> int:
-    """Insert or overwrite rates (idempotent); returns how many rows were given."""
+    """Insert or overwrite rates (idempotent), 500 per statement; returns how many were given."""
     tenant_id = session.info["tenant_id"]
-    for currency, day, rate in rows:
-        stmt = insert_for(session, ExchangeRate).values(
-            tenant_id=tenant_id, id=new_id(), currency=currency, day=day, rate=rate, updated_at=utcnow(),
-        )
+    now = utcnow()
+    for start in range(0, len(rows), 500):
+        chunk = [
+            {"tenant_id": tenant_id, "id": new_id(), "currency": c, "day": d, "rate": r, "updated_at": now}
+            for c, d, r in rows[start:start + 500]
+        ]
+        stmt = insert_for(session, ExchangeRate).values(chunk)
         stmt = stmt.on_conflict_do_update(
             index_elements=["tenant_id", "currency", "day"],
             set_={"rate": stmt.excluded.rate, "updated_at": stmt.excluded.updated_at},
-        ).returning(ExchangeRate.id)
-        rate_id = (await session.execute(stmt)).scalar_one()
-        # A Core upsert bypasses the flush that audits ORM changes.
-        audit.record(
-            session.sync_session, tenant_id=tenant_id, entity_type="ExchangeRate", entity_id=rate_id,
-            changes={"currency": [None, currency], "day": [None, day], "rate": [None, rate]},
-        )
+        ).returning(ExchangeRate.id, ExchangeRate.currency, ExchangeRate.day, ExchangeRate.rate)
+        for rate_id, currency, day, rate in (await session.execute(stmt)).all():
+            # A Core upsert bypasses the flush that audits ORM changes.
+            audit.record(
+                session.sync_session, tenant_id=tenant_id, entity_type="ExchangeRate", entity_id=rate_id,
+                changes={"currency": [None, currency], "day": [None, day], "rate": [None, rate]},
+            )
     return len(rows)
 
 
