@@ -60,10 +60,10 @@ def is_breached(ticket: Ticket, now: datetime) -> bool:
 
 
 def breached_clause(now: datetime) -> ColumnElement[bool]:
-    """SQL twin of is_breached."""
+    """SQL twin of is_breached; never NULL, so that NOT of it works too."""
     return or_(
         and_(Ticket.resolved_at.is_(None), Ticket.status.in_(UNRESOLVED), Ticket.sla_due_at < now),
-        Ticket.resolved_at > Ticket.sla_due_at,
+        and_(Ticket.resolved_at.is_not(None), Ticket.resolved_at > Ticket.sla_due_at),
     )
 
 
