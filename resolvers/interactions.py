@@ -34,7 +34,7 @@ async def log_interaction(
     now = utcnow()
     if occurred_at is not None and occurred_at > now + CLOCK_SKEW:
         raise invalid("occurredAt must not be in the future", "occurredAt")
-    customer, _ = await customer_in_scope(session, viewer, customer_id)
+    customer, _ = await customer_in_scope(session, viewer, customer_id, "customerId")
     row = Interaction(
         customer_id=customer.id, staff_id=viewer.staff_id, kind=kind, channel=channel,
         summary=summary, occurred_at=occurred_at or now, created_at=now,

@@ -107,7 +107,7 @@ async def create_order(
     if placed > now + CLOCK_SKEW:
         raise invalid("placedAt must not be in the future", "placedAt")
     store = await scope_node(session, viewer, store_id, "storeId")
-    customer, _ = await customer_in_scope(session, viewer, customer_id)
+    customer, _ = await customer_in_scope(session, viewer, customer_id, "customerId")
     code = code or await effective_currency(session, store)
     if code is None:
         raise invalid("the store has no currency: give one", "currency")

@@ -93,7 +93,7 @@ async def open_ticket(
     require(viewer, "ticket.write")
     subject = _text(subject, "subject", 200)
     description = _text(description, "description", 10_000)
-    customer, _ = await customer_in_scope(session, viewer, customer_id)
+    customer, _ = await customer_in_scope(session, viewer, customer_id, "customerId")
     created = opened_at or utcnow()
     ticket = Ticket(
         number=await next_number(session, "ticket", "T"), customer_id=customer.id, subject=subject,
