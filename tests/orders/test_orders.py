@@ -287,3 +287,26 @@ async def test_support_may_not_create_orders(api: Api, chain: Chain) -> None:
     support = await api.make_staff(chain.tenant, role=Role.SUPPORT, scope_node_id=chain.tenant.root_id)
     payload = await create_order(api, chain, token=support)
     assert payload["errors"][0]["code"] == "FORBIDDEN"
+
+
+async def test_coupon_discount_is_applied_and_capped(
+    api: Api, chain: Chain, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a coupon worth 5.00 EUR, and one worth more than any order
+    redeemed: list[tuple[str, int, int]] = []
+
+    async def redeem(session: Any, viewer: Any, *, code: str, order: Order, subtotal_minor: int) -> int:
+        redeemed.append((code, order.customer_id, subtotal_minor))
+        return 500 if code == "FIVE" else 10**9
+
+    monkeypatch.setattr(loyalty, "redeem_coupon", redeem)
+    # when
+    five = await create_order(api, chain, couponCode=" FIVE ")
+    huge = await create_order(api, chain, couponCode="ALL")
+    # then
+    order = five["order"]
+    assert (order["subtotal"]["amount"], order["discount"]["amount"], order["total"]["amount"]) == (
+        "39.98", "5.00", "34.98")
+    assert order["totalReporting"]["amount"] == "34.98"
+    assert huge["order"]["total"]["amount"] == "0.00"
+    assert redeemed == [("FIVE", chain.customers["alice"].id, 3998), ("ALL", chain.customers["alice"].id, 3998)]

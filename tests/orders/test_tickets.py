@@ -177,3 +177,20 @@ async def test_tickets_outside_scope_do_not_exist(api: Api, chain: Chain) -> Non
     assert [(e["code"], e["field"]) for e in opened["errors"]] == [("NOT_FOUND", ["customerId"])]
     assert data == {"node": None, "tickets": {"totalCount": 0}}
     assert changed["updateTicket"]["errors"][0]["code"] == "NOT_FOUND"
+
+
+TICKETS_PAGE = """query($first: Int!) { tickets(first: $first) { totalCount edges { node {
+  number slaBreached customer { name node { code } } assignee { name } comments { body author { name } } } } } }"""
+
+
+async def test_ticket_list_statements_do_not_grow_with_the_page(api: Api, chain: Chain) -> None:
+    # given six tickets over three customers, each with two comments
+    for i in range(6):
+        ticket_id = (await _open(api, chain, customer=("alice", "bob", "yuki")[i % 3]))["ticket"]["id"]
+        for body in ("one", "two"):
+            await api.ok(COMMENT, {"id": ticket_id, "body": body})
+    # when
+    small = await api.statements(TICKETS_PAGE, {"first": 2})
+    large = await api.statements(TICKETS_PAGE, {"first": 6})
+    # then: page, count, customers, their nodes, comments, authors (no assignees: none set)
+    assert small == large == 6
