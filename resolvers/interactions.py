@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,12 +11,11 @@ from db.base import utcnow
 from db.models.service import Interaction, InteractionKind
 from resolvers.errors import invalid
 from resolvers.permissions import require
-from resolvers.scope import customer_in_scope
+from resolvers.scope import check_past, customer_in_scope
 from resolvers.viewer import Viewer
 
 # Where an interaction was logged; the bots pass "telegram" or "console".
 CHANNELS = frozenset({"web", "telegram", "console", "api", "phone", "email", "store"})
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 async def log_interaction(
@@ -31,9 +30,8 @@ async def log_interaction(
     summary = summary.strip()
     if not summary or len(summary) > 5000:
         raise invalid("summary must have 1 to 5000 characters", "summary")
+    occurred_at = check_past(occurred_at, "occurredAt")
     now = utcnow()
-    if occurred_at is not None and occurred_at > now + CLOCK_SKEW:
-        raise invalid("occurredAt must not be in the future", "occurredAt")
     customer, _ = await customer_in_scope(session, viewer, customer_id, "customerId")
     row = Interaction(
         customer_id=customer.id, staff_id=viewer.staff_id, kind=kind, channel=channel,

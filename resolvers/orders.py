@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
@@ -20,7 +20,7 @@ from resolvers.money import convert_minor, currency_code, from_minor, to_minor
 from resolvers.numbering import next_number
 from resolvers.permissions import require
 from resolvers.rates import reporting_rate
-from resolvers.scope import customer_in_scope
+from resolvers.scope import check_past, customer_in_scope
 from resolvers.viewer import Viewer
 
 P, D, F, C, R = (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.FULFILLED,
@@ -35,7 +35,8 @@ TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus, str]] = {
 EVENTS = {"payOrder": "ORDER_PAID", "cancelOrder": "ORDER_CANCELLED", "refundOrder": "ORDER_REFUNDED"}
 MAX_LINES = 500
 MAX_QUANTITY = 1_000_000
-CLOCK_SKEW = timedelta(minutes=5)
+# Keeps every sum far inside a 64-bit column, whatever the currency and rate.
+MAX_TOTAL_MINOR = 10**15
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,8 @@ def _prices(lines: list[LineInput], currency: str) -> list[int]:
         except DomainError as exc:
             problems.items.extend(exc.problems)
     problems.raise_if_any()
+    if sum(p * line.quantity for p, line in zip(prices, lines, strict=True)) > MAX_TOTAL_MINOR:
+        raise invalid("the order total is too large", "lines")
     return prices
 
 
@@ -102,10 +105,10 @@ async def create_order(
         return await order_in_scope(session, viewer, claim.replay_id)
     code = currency_code(currency) if currency is not None else None
     _check_lines(lines)
+    if coupon_code is not None and not 0 < len(coupon_code.strip()) <= 64:
+        raise invalid("couponCode must have 1 to 64 characters", "couponCode")
     now = utcnow()
-    placed = placed_at or now
-    if placed > now + CLOCK_SKEW:
-        raise invalid("placedAt must not be in the future", "placedAt")
+    placed = check_past(placed_at, "placedAt") or now
     store = await scope_node(session, viewer, store_id, "storeId")
     customer, _ = await customer_in_scope(session, viewer, customer_id, "customerId")
     code = code or await effective_currency(session, store)

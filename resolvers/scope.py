@@ -1,14 +1,19 @@
-"""Loading a customer that must lie in the viewer's subtree (orders, tickets, interactions)."""
+"""Checks shared by orders, tickets and interactions: the customer in scope, client timestamps."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.base import utcnow
 from db.models.customers import Customer
 from db.models.tree import TierNode
 from resolvers.errors import invalid, not_found
 from resolvers.viewer import Viewer
+
+CLOCK_SKEW = timedelta(minutes=5)
 
 
 async def customer_in_scope(
@@ -26,3 +31,14 @@ async def customer_in_scope(
     if row[0].erased_at is not None:
         raise invalid("this customer was erased", field)
     return row[0], row[1]
+
+
+def check_past(at: datetime | None, field: str) -> datetime | None:
+    """A client's timestamp: with an offset, and not in the future (beyond clock skew)."""
+    if at is None:
+        return None
+    if at.tzinfo is None:
+        raise invalid(f"{field} needs a UTC offset", field)
+    if at > utcnow() + CLOCK_SKEW:
+        raise invalid(f"{field} must not be in the future", field)
+    return at
