@@ -100,6 +100,5 @@ class Database:
         await self.engine.dispose()
 
 
-# The session hooks must be registered wherever a session exists; db/tenancy.py
-# imports this module, so it is imported last.
-import db.tenancy  # noqa: E402, F401
+# The tenant filter hooks into CanopySession; importing it here means no session exists without it.
+from db import tenancy as _tenancy  # noqa: E402, F401

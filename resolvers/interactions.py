@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import outbox
 from db.base import utcnow
 from db.models.service import Interaction, InteractionKind
+from resolvers.customers import customer_in_scope
 from resolvers.errors import invalid
 from resolvers.permissions import require
-from resolvers.scope import check_past, customer_in_scope
+from resolvers.timestamps import check_past
 from resolvers.viewer import Viewer
 
 # Where an interaction was logged; the bots pass "telegram" or "console".

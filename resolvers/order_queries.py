@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +10,8 @@ from sqlalchemy.sql.selectable import ScalarSelect
 
 from db.models.orders import Order, OrderStatus
 from db.models.tree import TierNode, in_subtree
+from resolvers import rollups
+from resolvers.rollups import RollupScope
 from resolvers.viewer import Viewer
 
 # Orders that count as sales: paid and not refunded (refunds net the order out).
@@ -31,10 +32,7 @@ def _stores_under(path: str) -> Select[tuple[int]]:
 def orders_statement(
     *, subtree_path: str, statuses: Sequence[OrderStatus] = (), customer_id: int | None = None,
 ) -> Select[tuple[Order]]:
-    """Orders of stores in the subtree at `subtree_path` (which must lie in the viewer's scope).
-
-    A semi-join rather than a JOIN: schema.relay.paginate counts over the statement's
-    FROM list, which a JOIN would repeat."""
+    """Orders of stores in the subtree at `subtree_path` (which must lie in the viewer's scope)."""
     stmt = select(Order).where(Order.store_id.in_(_stores_under(subtree_path)))
     if statuses:
         stmt = stmt.where(Order.status.in_(statuses))
@@ -54,31 +52,26 @@ async def lifetime_values(session: AsyncSession, customer_ids: Sequence[int]) ->
     return [int(found.get(c) or 0) for c in customer_ids]
 
 
-def _sales(
-    tenant_id: int, subtree_path: str, start: datetime | None, end: datetime | None, measure: ColumnElement[int],
-) -> ScalarSelect[int]:
-    stmt = (
+def _sales(scope: RollupScope, measure: ColumnElement[int]) -> ScalarSelect[int]:
+    return (
         select(measure)
         .select_from(Order)
         .join(TierNode, and_(TierNode.tenant_id == Order.tenant_id, TierNode.id == Order.store_id))
-        .where(Order.tenant_id == tenant_id, Order.status.in_(SALES), in_subtree(TierNode.path, subtree_path))
+        .where(Order.tenant_id == scope.tenant_id, Order.status.in_(SALES), in_subtree(TierNode.path, scope.path),
+               *rollups.in_range(Order.placed_at, scope))
+        .scalar_subquery()
     )
-    if start is not None:
-        stmt = stmt.where(Order.placed_at >= start)
-    if end is not None:
-        stmt = stmt.where(Order.placed_at < end)
-    return stmt.scalar_subquery()
 
 
-def order_count_subquery(
-    tenant_id: int, subtree_path: str, start: datetime | None, end: datetime | None,
-) -> ScalarSelect[int]:
-    """Rollup part `orderCount`: paid or fulfilled orders placed in [start, end) in the subtree."""
-    return _sales(tenant_id, subtree_path, start, end, func.count(Order.id))
+def order_count(scope: RollupScope) -> ScalarSelect[int]:
+    """Rollup `orderCount`: paid or fulfilled orders placed in [start, end) at the subtree's stores."""
+    return _sales(scope, func.count(Order.id))
 
 
-def revenue_subquery(
-    tenant_id: int, subtree_path: str, start: datetime | None, end: datetime | None,
-) -> ScalarSelect[int]:
-    """Rollup part `revenue`: their totals in minor units of the reporting currency."""
-    return _sales(tenant_id, subtree_path, start, end, func.coalesce(func.sum(Order.total_reporting_minor), 0))
+def revenue(scope: RollupScope) -> ScalarSelect[int]:
+    """Rollup `revenue`: their totals in minor units of the reporting currency."""
+    return _sales(scope, func.coalesce(func.sum(Order.total_reporting_minor), 0))
+
+
+rollups.register("order_count", order_count)
+rollups.register("revenue", revenue)

@@ -14,13 +14,14 @@ from db.base import new_id, utcnow
 from db.models.orders import Order, OrderLine, OrderStatus
 from db.models.tree import TierNode
 from resolvers import idempotency, loyalty
-from resolvers.auth import scope_node
+from resolvers.customers import customer_in_scope
 from resolvers.errors import DomainError, ErrorCode, Problems, invalid, not_found
 from resolvers.money import convert_minor, currency_code, from_minor, to_minor
 from resolvers.numbering import next_number
 from resolvers.permissions import require
 from resolvers.rates import reporting_rate
-from resolvers.scope import check_past, customer_in_scope
+from resolvers.timestamps import check_past
+from resolvers.tree import node_in_scope, settings_of
 from resolvers.viewer import Viewer
 
 P, D, F, C, R = (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.FULFILLED,
@@ -45,17 +46,6 @@ class LineInput:
     name: str
     quantity: int
     unit_price: Decimal
-
-
-async def effective_currency(session: AsyncSession, node: TierNode) -> str | None:
-    """The node's currency, else its nearest ancestor's (one query over the path)."""
-    if node.currency:
-        return node.currency
-    ids = node.ancestor_ids()
-    found = dict((await session.execute(
-        select(TierNode.id, TierNode.currency).where(TierNode.id.in_(ids))
-    )).all())
-    return next((found[i] for i in reversed(ids) if found.get(i)), None)
 
 
 def _check_lines(lines: list[LineInput]) -> None:
@@ -109,9 +99,9 @@ async def create_order(
         raise invalid("couponCode must have 1 to 64 characters", "couponCode")
     now = utcnow()
     placed = check_past(placed_at, "placedAt") or now
-    store = await scope_node(session, viewer, store_id, "storeId")
+    store = await node_in_scope(session, viewer, store_id, "storeId")
     customer, _ = await customer_in_scope(session, viewer, customer_id, "customerId")
-    code = code or await effective_currency(session, store)
+    code = code or (await settings_of(session, store)).currency
     if code is None:
         raise invalid("the store has no currency: give one", "currency")
     prices = _prices(lines, code)

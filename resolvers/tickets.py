@@ -25,11 +25,13 @@ from db.models.core import Staff, Tenant
 from db.models.customers import Customer
 from db.models.service import Ticket, TicketComment, TicketPriority, TicketStatus
 from db.models.tree import TierNode, in_subtree
+from resolvers import rollups
 from resolvers.auth import viewer_of
+from resolvers.customers import customer_in_scope
 from resolvers.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.numbering import next_number
 from resolvers.permissions import can, require
-from resolvers.scope import customer_in_scope
+from resolvers.rollups import RollupScope
 from resolvers.viewer import Viewer
 
 S = TicketStatus
@@ -188,7 +190,7 @@ def tickets_statement(
     viewer: Viewer, *, statuses: Sequence[TicketStatus] = (), assignee_id: int | None = None,
     breached: bool | None = None, now: datetime,
 ) -> Select[tuple[Ticket]]:
-    """Tickets of customers in the viewer's subtree (a semi-join: see orders_statement)."""
+    """Tickets of customers in the viewer's subtree."""
     stmt = select(Ticket).where(Ticket.customer_id.in_(
         select(Customer.id).join(TierNode, TierNode.id == Customer.node_id)
         .where(in_subtree(TierNode.path, viewer.scope_path))
@@ -202,19 +204,16 @@ def tickets_statement(
     return stmt
 
 
-def open_ticket_count_subquery(
-    tenant_id: int, subtree_path: str, start: datetime | None, end: datetime | None,
-) -> ScalarSelect[int]:
-    """Rollup part `openTicketCount`: unresolved tickets of the subtree's customers, opened in [start, end)."""
-    stmt = (
+def open_ticket_count(scope: RollupScope) -> ScalarSelect[int]:
+    """Rollup `openTicketCount`: unresolved tickets of the subtree's customers opened in [start, end)."""
+    return (
         select(func.count(Ticket.id)).select_from(Ticket)
         .join(Customer, and_(Customer.tenant_id == Ticket.tenant_id, Customer.id == Ticket.customer_id))
         .join(TierNode, and_(TierNode.tenant_id == Customer.tenant_id, TierNode.id == Customer.node_id))
-        .where(Ticket.tenant_id == tenant_id, Ticket.status.in_(UNRESOLVED),
-               in_subtree(TierNode.path, subtree_path))
+        .where(Ticket.tenant_id == scope.tenant_id, Ticket.status.in_(UNRESOLVED),
+               in_subtree(TierNode.path, scope.path), *rollups.in_range(Ticket.created_at, scope))
+        .scalar_subquery()
     )
-    if start is not None:
-        stmt = stmt.where(Ticket.created_at >= start)
-    if end is not None:
-        stmt = stmt.where(Ticket.created_at < end)
-    return stmt.scalar_subquery()
+
+
+rollups.register("open_ticket_count", open_ticket_count)

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
-
 from db.models.core import Role, Staff
-from db.models.service import TicketPriority
-from resolvers import orders, tickets
+from resolvers import orders
 from resolvers.auth import viewer_of
-from resolvers.order_queries import order_count_subquery, revenue_subquery
 from tests.conftest import Api
 from tests.orders.conftest import Chain, create_order, transition
 
@@ -114,28 +110,32 @@ async def test_orders_filter_by_status_subtree_and_customer(api: Api, chain: Cha
     assert outside["orders"]["totalCount"] == 0
 
 
+ROLLUP = """query($ids: [ID!]!, $from: DateTime) { nodes(ids: $ids) { ... on TierNode { code
+  rollup(from: $from) { orderCount revenue { amount currency } openTicketCount } } } }"""
+
+
 async def test_rollup_parts_sum_in_sql(api: Api, chain: Chain) -> None:
-    # given: paid 100 EUR at DE-1, paid 1000 JPY at JP-1, a pending order, an open ticket of alice
-    for name, store, price in (("alice", "DE-1", "100"), ("yuki", "JP-1", "1000"), ("bob", "DE-2", "1")):
-        payload = await create_order(api, chain, name, store, lines=[
+    # given: paid 100 EUR at DE-1 (in 2023), paid 1000 JPY at JP-1, a pending order, an open ticket of alice
+    for name, store, price, placed in (("alice", "DE-1", "100", "2023-05-01T10:00:00Z"),
+                                       ("yuki", "JP-1", "1000", None), ("bob", "DE-2", "1", None)):
+        payload = await create_order(api, chain, name, store, placedAt=placed, lines=[
             {"sku": "A", "name": "A", "quantity": 1, "unitPrice": price}])
         if name != "bob":
             await transition(api, "payOrder", payload["order"]["id"])
-    async with api.db.transaction(tenant_id=chain.tenant.id) as session:
-        admin = await session.get(Staff, (chain.tenant.id, chain.tenant.admin_id))
-        assert admin is not None
-        viewer = viewer_of(admin, chain.nodes["HQ"].path)
-        await tickets.open_ticket(session, viewer, customer_id=chain.customers["alice"].id, subject="s",
-                                  description="d", priority=TicketPriority.LOW)
+    await api.ok('mutation($c: ID!) { openTicket(input: {customerId: $c, subject: "s", description: "d"}) '
+                 '{ errors { code } } }', {"c": chain.customer("alice")})
+    ids = [chain.node(code) for code in ("HQ", "DE", "JP")]
     # when
-    tid = chain.tenant.id
-    results = {}
-    async with api.db.session(tenant_id=tid) as session:
-        for code in ("HQ", "DE", "JP"):
-            path = chain.nodes[code].path
-            results[code] = tuple((await session.execute(select(
-                order_count_subquery(tid, path, None, None), revenue_subquery(tid, path, None, None),
-                tickets.open_ticket_count_subquery(tid, path, None, None),
-            ))).one())
+    everything = (await api.ok(ROLLUP, {"ids": ids}))["nodes"]
+    this_year = (await api.ok(ROLLUP, {"ids": ids, "from": "2024-01-01T00:00:00Z"}))["nodes"]
+    statements = await api.statements(ROLLUP, {"ids": ids})
+
     # then
-    assert results == {"HQ": (2, 10610, 1), "DE": (1, 10000, 1), "JP": (1, 610, 0)}
+    def table(nodes: list[dict]) -> dict[str, tuple[int, str, int]]:
+        return {n["code"]: (n["rollup"]["orderCount"], n["rollup"]["revenue"]["amount"],
+                            n["rollup"]["openTicketCount"]) for n in nodes}
+
+    assert table(everything) == {"HQ": (2, "106.10", 1), "DE": (1, "100.00", 1), "JP": (1, "6.10", 0)}
+    assert table(this_year) == {"HQ": (1, "6.10", 1), "DE": (0, "0.00", 1), "JP": (1, "6.10", 0)}
+    assert everything[0]["rollup"]["revenue"]["currency"] == "EUR"
+    assert statements == 2  # the nodes, then every rollup part of every node in one statement
