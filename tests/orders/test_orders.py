@@ -314,3 +314,23 @@ async def test_coupon_discount_is_applied_and_capped(
     assert order["totalReporting"]["amount"] == "34.98"
     assert huge["order"]["total"]["amount"] == "0.00"
     assert redeemed == [("FIVE", chain.customers["alice"].id, 3998), ("ALL", chain.customers["alice"].id, 3998)]
+
+
+async def test_a_failing_earn_rolls_the_payment_back(
+    api: Api, chain: Chain, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given membership refuses to earn
+    from resolvers.errors import DomainError, ErrorCode
+
+    async def earn(session: Any, viewer: Any, order: Order) -> int:
+        raise DomainError(ErrorCode.INVALID, "cannot earn in this currency", ("currency",))
+
+    monkeypatch.setattr(loyalty, "earn_for_order", earn)
+    order_id = (await create_order(api, chain))["order"]["id"]
+    # when
+    result = await transition(api, "payOrder", order_id)
+    # then: same transaction, so the order is still PENDING and nothing was announced
+    assert [(e["code"], e["field"]) for e in result["errors"]] == [("INVALID", ["currency"])]
+    async with api.db.session(all_tenants=True) as session:
+        assert (await session.scalars(select(Order.status))).one() == "PENDING"
+    assert await _events(api, "ORDER_PAID") == 0
