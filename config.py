@@ -21,6 +21,10 @@ class Settings:
     max_page_size: int = 100
     session_token_days: int = 30
     event_retention_days: int = 30
+    event_buffer: int = 2000  # events queued per live subscriber before it is dropped
+    event_poll_seconds: float = 1.0  # safety-net poll of the event log
+    redis_channel_prefix: str = "canopy"
+    token_recheck_seconds: float = 30.0  # websocket connections re-check their token
 
     @property
     def production(self) -> bool:
@@ -36,6 +40,10 @@ class Settings:
             "telegram_token": os.environ.get("CANOPY_TELEGRAM_TOKEN") or None,
             "telegram_secret": os.environ.get("CANOPY_TELEGRAM_SECRET") or None,
             "event_retention_days": int(os.environ.get("CANOPY_EVENT_RETENTION_DAYS", "30")),
+            "event_buffer": int(os.environ.get("CANOPY_EVENT_BUFFER", "2000")),
+            "event_poll_seconds": float(os.environ.get("CANOPY_EVENT_POLL_SECONDS", "1")),
+            "redis_channel_prefix": os.environ.get("CANOPY_REDIS_PREFIX", "canopy"),
+            "token_recheck_seconds": float(os.environ.get("CANOPY_TOKEN_RECHECK_SECONDS", "30")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
