@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from resolvers.broker import PAGE, Broker, Subscriber, SubscriberTooSlow
 from resolvers.events import EventFilter, LogEntry, heads, read_log
@@ -18,21 +18,28 @@ class EventStream:
     live batch is filled from the log. Reads use short sessions of their own.
     """
 
-    def __init__(self, broker: Broker, tenant_id: int, flt: EventFilter, after: int | None) -> None:
+    def __init__(
+        self, broker: Broker, tenant_id: int, flt: EventFilter, after: int | None, *,
+        on_idle: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
         self.broker = broker
         self.tenant_id = tenant_id
         self.flt = flt
         self.seen = after
+        self.on_idle = on_idle  # runs before each wait for events and each page of the log
 
     async def __aiter__(self) -> AsyncIterator[LogEntry]:
         sub = await self.broker.subscribe(self.tenant_id, self.flt)
         try:
             if self.seen is None:
                 self.seen = await self.broker.head(self.tenant_id)
+                sub.live = True
             else:
                 async for entry in self._catch_up(sub):
                     yield entry
             while True:
+                if not sub.batches and self.on_idle is not None:
+                    await self.on_idle()
                 batch = await sub.next_batch()
                 if batch is None:  # the queue overflowed
                     if sub.live:
@@ -61,6 +68,8 @@ class EventStream:
         assert self.seen is not None
         sub.live = False
         while True:
+            if self.on_idle is not None:
+                await self.on_idle()
             async with self.broker.db.session(tenant_id=self.tenant_id) as session:
                 # The counter moves in the same commit as the events: everything up
                 # to it is visible to the next statement, so `seen` can jump there.

@@ -87,24 +87,24 @@ class Subscription:
         flt = await _filter(ctx, types, node_id)
         viewer = ctx.viewer
         assert viewer is not None
-        stream = EventStream(ctx.app.broker, viewer.tenant_id, flt, _after(after))
-        await _end_read(ctx)
+
+        async def idle() -> None:
+            # The connection lives long: no read snapshot (nor the connection it
+            # holds) or loader cache outlives a burst of events.
+            ctx.loaders.clear()
+            async with ctx.read() as session:
+                if session.in_transaction():
+                    await session.commit()
+
+        stream = EventStream(ctx.app.broker, viewer.tenant_id, flt, _after(after), on_idle=idle)
+        await idle()
         try:
             async for entry in stream:
                 yield Event.from_entry(entry, viewer)
-                # The connection lives long: no snapshot or cache may outlive one event.
-                ctx.loaders.clear()
-                await _end_read(ctx)
         except SubscriberTooSlow:
             cursor = cursor_of(stream.seen or 0)
             raise GraphQLError(
                 f"subscriber too slow: resume with after={cursor}",
                 extensions={"code": "SUBSCRIBER_TOO_SLOW", "resumeAfter": cursor},
             ) from None
-
-
-async def _end_read(ctx: Context) -> None:
-    async with ctx.read() as session:
-        if session.in_transaction():
-            await session.commit()
 
