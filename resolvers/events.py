@@ -50,8 +50,9 @@ class LogEntry:
 class EventFilter:
     """What one reader may and wants to see: scope, subtree, types.
 
-    Tenant-level events (no node) belong to the whole organisation, so only
-    viewers scoped to the root see them, and only without a `nodeId` filter.
+    Tenant-level events (no node, or a node deleted since) belong to the whole
+    organisation, so only viewers scoped to the root see them, and only
+    without a `nodeId` filter.
     """
 
     scope_path: str
@@ -76,7 +77,7 @@ class EventFilter:
         if self.types is not None:
             conds.append(Event.type.in_(sorted(self.types)))
         in_tree = in_subtree(TierNode.path, self.node_path or self.scope_path)
-        conds.append(or_(in_tree, Event.node_id.is_(None)) if self.sees_tenant_level else in_tree)
+        conds.append(or_(in_tree, TierNode.id.is_(None)) if self.sees_tenant_level else in_tree)
         return and_(*conds)
 
 
