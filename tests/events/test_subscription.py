@@ -167,3 +167,17 @@ async def test_http_client_cannot_subscribe_without_websocket(api: Api, tenant: 
     )
     assert resp.status_code in {200, 400, 405}
     assert isinstance(resp, httpx.Response)
+
+
+async def test_another_tenants_events_never_arrive(api: Api, tenant: Tenant, tree: Tree) -> None:
+    # given
+    other = await api.make_tenant("globex")
+    other_tree = Tree({"HQ": other.root_id})
+    async with connect(api.app, tenant.token) as ws:
+        await ws.subscribe("1", {"after": "0"})
+        # when
+        await emit(api, other, other_tree, "HQ", 5)
+        await emit(api, tenant, tree, "A1", 1)
+        got = await ws.events(1)
+    # then
+    assert (got[0]["cursor"], got[0]["node"]["code"]) == ("1", "A1")
