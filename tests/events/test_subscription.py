@@ -8,6 +8,7 @@ import httpx
 import pytest
 from httpx_ws import WebSocketDisconnect
 
+from db import outbox
 from db.models.core import Role
 from schema.connection import TOKEN_REVOKED
 from server import create_app
@@ -181,3 +182,30 @@ async def test_another_tenants_events_never_arrive(api: Api, tenant: Tenant, tre
         got = await ws.events(1)
     # then
     assert (got[0]["cursor"], got[0]["node"]["code"]) == ("1", "A1")
+
+
+async def test_a_missed_notification_is_caught_up_from_the_log_by_the_next(
+    api: Api, tenant: Tenant, tree: Tree
+) -> None:
+    # given: no poll in time, and a subscriber that is live (it has received event 1)
+    app = create_app(settings_for(api.db, event_poll_seconds=3600), db=api.db, migrate_on_start=False)
+
+    async def announced(type: str) -> None:
+        async with api.db.transaction(tenant_id=tenant.id) as session:
+            session.info["publish"] = app.state.canopy.broker.publish
+            outbox.emit(session, type, node_id=tree.ids["B1"])
+
+    try:
+        async with connect(app, tenant.token) as ws:
+            await ws.subscribe("1", {"after": "0"})
+            await announced("TICKET_OPENED")
+            first = await ws.events(1)
+            # when: a commit's notification is lost, then the next one is announced
+            await emit(api, tenant, tree, "A1", 1, publish=False)
+            await announced("TICKET_UPDATED")
+            got = await ws.events(2)
+    finally:
+        await app.state.canopy.broker.close()
+    # then: the lost one arrives first, read from the log
+    assert first[0]["cursor"] == "1"
+    assert [(e["cursor"], e["type"]) for e in got] == [("2", "TIER_NODE_CHANGED"), ("3", "TICKET_UPDATED")]
