@@ -25,6 +25,11 @@ class Settings:
     event_poll_seconds: float = 1.0  # safety-net poll of the event log
     redis_channel_prefix: str = "canopy"
     token_recheck_seconds: float = 30.0  # websocket connections re-check their token
+    # Hardening (docs/security.md): static query cost, request body, per-token rate.
+    max_query_cost: int = 50_000
+    max_body_bytes: int = 1_048_576
+    rate_limit_per_minute: int = 1_200
+    rate_limit_burst: int = 200
 
     @property
     def production(self) -> bool:
@@ -44,6 +49,10 @@ class Settings:
             "event_poll_seconds": float(os.environ.get("CANOPY_EVENT_POLL_SECONDS", "1")),
             "redis_channel_prefix": os.environ.get("CANOPY_REDIS_PREFIX", "canopy"),
             "token_recheck_seconds": float(os.environ.get("CANOPY_TOKEN_RECHECK_SECONDS", "30")),
+            "max_query_cost": int(os.environ.get("CANOPY_MAX_QUERY_COST", cls.max_query_cost)),
+            "max_body_bytes": int(os.environ.get("CANOPY_MAX_BODY_BYTES", cls.max_body_bytes)),
+            "rate_limit_per_minute": int(os.environ.get("CANOPY_RATE_LIMIT_PER_MINUTE", cls.rate_limit_per_minute)),
+            "rate_limit_burst": int(os.environ.get("CANOPY_RATE_LIMIT_BURST", cls.rate_limit_burst)),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,7 +15,7 @@ from db.models.core import Event, Tenant
 from db.models.tree import TierNode, in_subtree
 from resolvers import pii
 from resolvers.errors import invalid, not_found
-from resolvers.permissions import require, sees_pii
+from resolvers.permissions import require
 from resolvers.viewer import Viewer
 
 # The contract's EventType; a domain that emits a new type adds it here.
@@ -26,8 +25,6 @@ EVENT_TYPES = (
     "POINTS_CHANGED", "TIER_CHANGED", "COUPON_ISSUED", "COUPON_REDEEMED",
     "TICKET_OPENED", "TICKET_UPDATED", "INTERACTION_LOGGED", "TIER_NODE_CHANGED",
 )
-_PII_KEYS = ("email", "phone", "mobile")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,20 +142,7 @@ async def heads(session: AsyncSession, tenant_ids: Sequence[int]) -> dict[int, i
 
 def data_for(viewer: Viewer, data: dict[str, Any]) -> dict[str, Any]:
     """An event's data as this viewer may see it: PII masked as in queries."""
-    return data if sees_pii(viewer) else _mask(data)
-
-
-def _mask(value: Any, key: str = "") -> Any:
-    if isinstance(value, dict):
-        return {k: _mask(v, str(k).lower()) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask(v, key) for v in value]
-    if isinstance(value, str) and value:
-        if "email" in key or _EMAIL.match(value):
-            return pii.mask_email(value)
-        if any(k in key for k in _PII_KEYS):
-            return pii.mask_phone(value)
-    return value
+    return pii.mask_payload(viewer, data)
 
 
 async def prune(session: AsyncSession, *, retention_days: int, now: datetime | None = None) -> int:

@@ -7,26 +7,12 @@ import contextlib
 import logging
 from typing import Any
 
-import orjson
-from starlette.websockets import WebSocketDisconnect
-from strawberry.asgi import ASGIWebSocketAdapter
-from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 
 log = logging.getLogger("canopy.ws")
 TOKEN_REVOKED = 4403
-
-
-class TextWebSocketAdapter(ASGIWebSocketAdapter):
-    """graphql-transport-ws messages are text frames (the HTTP side encodes JSON to bytes)."""
-
-    async def send_json(self, message: Any) -> None:
-        try:
-            await self.ws.send_text(orjson.dumps(message).decode())
-        except WebSocketDisconnect as exc:
-            raise WebSocketDisconnected from exc
 
 
 class CanopyTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from schema.connection import TextWebSocketAdapter
-from server import create_app
+from server import TextWebSocketAdapter, create_app
 from tests.conftest import Api, Tenant
 from tests.events.conftest import Tree, connect, emit, settings_for
 
