@@ -16,7 +16,7 @@ class Customer(TenantScoped, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "external_ref"),
         tenant_fk("node_id", "tier_node"),
-        Index("ix_customer_node", "tenant_id", "node_id"),
+        Index("ix_customer_node", "tenant_id", "node_id", "created_at", "id"),
         Index("ix_customer_created", "tenant_id", "created_at", "id"),
         # Substring search (LIKE '%term%') over search_text: trigram GIN on PostgreSQL
         # (needs CREATE EXTENSION pg_trgm); SQLite scans, a btree could not help there.

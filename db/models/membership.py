@@ -131,7 +131,7 @@ class TierChange(TenantScoped, Base):
     __tablename__ = "tier_change"
     __table_args__ = (
         tenant_fk("membership_id", "membership"),
-        Index("ix_tier_change_membership", "tenant_id", "membership_id", "at"),
+        Index("ix_tier_change_membership", "tenant_id", "membership_id", "at", "id"),
     )
 
     membership_id: Mapped[int] = mapped_column(BigInteger)

@@ -31,8 +31,10 @@ class Order(TenantScoped, Base):
         tenant_fk("customer_id", "customer"),
         tenant_fk("store_id", "tier_node"),
         Index("ix_sales_order_placed", "tenant_id", "placed_at", "id"),
-        Index("ix_sales_order_customer", "tenant_id", "customer_id", "placed_at"),
-        Index("ix_sales_order_store", "tenant_id", "store_id", "placed_at"),
+        # Per-parent pages (a customer's last orders) are windows ordered by (placed_at, id):
+        # the index must end with both, or SQLite walks the tenant's whole order history.
+        Index("ix_sales_order_customer", "tenant_id", "customer_id", "placed_at", "id"),
+        Index("ix_sales_order_store", "tenant_id", "store_id", "placed_at", "id"),
     )
 
     number: Mapped[str] = mapped_column(String(32))

@@ -40,7 +40,7 @@ class Ticket(TenantScoped, Base):
         UniqueConstraint("tenant_id", "number"),
         tenant_fk("customer_id", "customer"),
         tenant_fk("assignee_id", "staff"),
-        Index("ix_ticket_customer", "tenant_id", "customer_id", "created_at"),
+        Index("ix_ticket_customer", "tenant_id", "customer_id", "created_at", "id"),
         Index("ix_ticket_status_due", "tenant_id", "status", "sla_due_at"),
         Index("ix_ticket_created", "tenant_id", "created_at", "id"),
     )
@@ -79,7 +79,7 @@ class Interaction(TenantScoped, Base):
     __table_args__ = (
         tenant_fk("customer_id", "customer"),
         tenant_fk("staff_id", "staff"),
-        Index("ix_interaction_customer", "tenant_id", "customer_id", "occurred_at"),
+        Index("ix_interaction_customer", "tenant_id", "customer_id", "occurred_at", "id"),
     )
 
     customer_id: Mapped[int] = mapped_column(BigInteger)

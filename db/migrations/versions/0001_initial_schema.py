@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 0000
-Create Date: 2026-11-23 19:07:29.302167
+Create Date: 2026-11-23 19:28:38.101168
 """
 
 from collections.abc import Sequence
@@ -154,7 +154,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.create_index('ix_customer_created', ['tenant_id', 'created_at', 'id'], unique=False)
-        batch_op.create_index('ix_customer_node', ['tenant_id', 'node_id'], unique=False)
+        batch_op.create_index('ix_customer_node', ['tenant_id', 'node_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_customer_search_trgm', ['search_text'], unique=False, postgresql_using='gin', postgresql_ops={'search_text': 'gin_trgm_ops'})
 
     op.create_table('membership_tier',
@@ -236,7 +236,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_interaction'))
     )
     with op.batch_alter_table('interaction', schema=None) as batch_op:
-        batch_op.create_index('ix_interaction_customer', ['tenant_id', 'customer_id', 'occurred_at'], unique=False)
+        batch_op.create_index('ix_interaction_customer', ['tenant_id', 'customer_id', 'occurred_at', 'id'], unique=False)
 
     op.create_table('membership',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
@@ -290,9 +290,9 @@ def upgrade() -> None:
     sa.UniqueConstraint('tenant_id', 'number', name=op.f('uq_sales_order_tenant_id_number'))
     )
     with op.batch_alter_table('sales_order', schema=None) as batch_op:
-        batch_op.create_index('ix_sales_order_customer', ['tenant_id', 'customer_id', 'placed_at'], unique=False)
+        batch_op.create_index('ix_sales_order_customer', ['tenant_id', 'customer_id', 'placed_at', 'id'], unique=False)
         batch_op.create_index('ix_sales_order_placed', ['tenant_id', 'placed_at', 'id'], unique=False)
-        batch_op.create_index('ix_sales_order_store', ['tenant_id', 'store_id', 'placed_at'], unique=False)
+        batch_op.create_index('ix_sales_order_store', ['tenant_id', 'store_id', 'placed_at', 'id'], unique=False)
 
     op.create_table('ticket',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
@@ -316,7 +316,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ticket', schema=None) as batch_op:
         batch_op.create_index('ix_ticket_created', ['tenant_id', 'created_at', 'id'], unique=False)
-        batch_op.create_index('ix_ticket_customer', ['tenant_id', 'customer_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_ticket_customer', ['tenant_id', 'customer_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_ticket_status_due', ['tenant_id', 'status', 'sla_due_at'], unique=False)
 
     op.create_table('coupon',
@@ -410,7 +410,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_tier_change'))
     )
     with op.batch_alter_table('tier_change', schema=None) as batch_op:
-        batch_op.create_index('ix_tier_change_membership', ['tenant_id', 'membership_id', 'at'], unique=False)
+        batch_op.create_index('ix_tier_change_membership', ['tenant_id', 'membership_id', 'at', 'id'], unique=False)
 
     op.create_table('points_lot',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
