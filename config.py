@@ -21,6 +21,7 @@ class Settings:
     max_page_size: int = 100
     session_token_days: int = 30
     event_retention_days: int = 30
+    reminder_interval: float = 30.0  # seconds between reminder passes; 0 disables
 
     @property
     def production(self) -> bool:
@@ -36,6 +37,7 @@ class Settings:
             "telegram_token": os.environ.get("CANOPY_TELEGRAM_TOKEN") or None,
             "telegram_secret": os.environ.get("CANOPY_TELEGRAM_SECRET") or None,
             "event_retention_days": int(os.environ.get("CANOPY_EVENT_RETENTION_DAYS", "30")),
+            "reminder_interval": float(os.environ.get("CANOPY_REMINDER_INTERVAL", "30")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from config import Settings
 from db.migrate import migrate
 from db.session import Database
 from resolvers.auth import viewer_for_token
+from resolvers.reminders import start_reminders
 from schema import build_schema
 from schema.context import AppState, Context
 
@@ -136,7 +137,10 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if migrate_on_start:
             await migrate(db)
+        reminders = start_reminders(state)
         yield
+        if reminders is not None:
+            await reminders.stop()
         await db.dispose()
 
     app = Starlette(

@@ -1,0 +1,177 @@
+"""Reminders: tasks that became due reach their assignee once, however many schedulers run.
+
+Each scheduler claims a reminder by inserting its row under a unique key
+(tenant, kind, target, due_at) with ON CONFLICT DO NOTHING RETURNING: only the
+instance whose insert returned the row delivers it. The claim commits before
+delivery, so a crash between the two loses that reminder rather than sending it
+twice (at most once; `reminder.sent_at` stays null to show it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol, TextIO
+
+from sqlalchemy import and_, exists, select, update
+
+from db.base import new_id, utcnow
+from db.models.pipeline import Reminder, Task
+from db.session import Database
+from resolvers.pipeline_money import insert_for
+
+log = logging.getLogger("canopy.reminders")
+BATCH = 200
+TASK_DUE = "task_due"
+
+
+@dataclass(frozen=True)
+class ReminderButton:
+    """A button under the reminder; `data` is what the chat adapter gets back when pressed."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class ReminderMessage:
+    tenant_id: int
+    staff_id: int
+    kind: str
+    target_id: int
+    text: str
+    buttons: tuple[ReminderButton, ...] = ()
+
+
+class Notifier(Protocol):
+    """Delivers a reminder to a staff member; False when they have nowhere to receive it."""
+
+    async def notify(self, message: ReminderMessage) -> bool: ...
+
+
+@dataclass
+class MemoryNotifier:
+    """Keeps what it was asked to send (tests, and `canopy serve` without a chat platform)."""
+
+    sent: list[ReminderMessage] = field(default_factory=list)
+
+    async def notify(self, message: ReminderMessage) -> bool:
+        self.sent.append(message)
+        return True
+
+
+@dataclass
+class ConsoleNotifier:
+    """Prints reminders, one line each with its buttons."""
+
+    stream: TextIO = sys.stdout
+
+    async def notify(self, message: ReminderMessage) -> bool:
+        buttons = " ".join(f"[{b.label}]" for b in message.buttons)
+        print(f"reminder for staff {message.staff_id}: {message.text} {buttons}".rstrip(),
+              file=self.stream, flush=True)
+        return True
+
+
+def task_message(tenant_id: int, task_id: int, staff_id: int, title: str, due_at: datetime) -> ReminderMessage:
+    return ReminderMessage(
+        tenant_id=tenant_id, staff_id=staff_id, kind=TASK_DUE, target_id=task_id,
+        text=f"Task due {due_at:%Y-%m-%d %H:%M} UTC: {title}",
+        buttons=(ReminderButton("Done", f"task:done:{task_id}"),
+                 ReminderButton("Snooze 1h", f"task:snooze:{task_id}")),
+    )
+
+
+class ReminderScheduler:
+    """Finds due tasks, claims their reminders in the database and delivers the claimed ones."""
+
+    def __init__(
+        self, db: Database, notifier: Notifier, *, interval: float = 30.0,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.notifier = notifier
+        self.interval = interval
+        self.clock = clock
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_once(self) -> int:
+        """One pass over every tenant; returns how many reminders this instance delivered."""
+        now = self.clock()
+        claimed = await self._claim_due_tasks(now)
+        delivered: list[int] = []
+        for reminder_id, message in claimed:
+            try:
+                if await self.notifier.notify(message):
+                    delivered.append(reminder_id)
+            except Exception:  # noqa: BLE001 - one failed delivery must not stop the others
+                log.exception("reminder %s for staff %s failed", reminder_id, message.staff_id)
+        if claimed:
+            async with self.db.transaction(all_tenants=True) as session:
+                await session.execute(
+                    update(Reminder).where(Reminder.id.in_([rid for rid, _ in claimed]))
+                    .values(sent_at=now).execution_options(synchronize_session=False)
+                )
+                if delivered:
+                    await session.execute(
+                        update(Reminder).where(Reminder.id.in_(delivered))
+                        .values(delivered=True).execution_options(synchronize_session=False)
+                    )
+        return len(delivered)
+
+    async def _claim_due_tasks(self, now: datetime) -> list[tuple[int, ReminderMessage]]:
+        reminded = exists().where(and_(
+            Reminder.tenant_id == Task.tenant_id, Reminder.kind == TASK_DUE,
+            Reminder.target_id == Task.id, Reminder.due_at == Task.due_at,
+        ))
+        claimed: list[tuple[int, ReminderMessage]] = []
+        async with self.db.transaction(all_tenants=True) as session:
+            due = (await session.execute(
+                select(Task.tenant_id, Task.id, Task.assignee_id, Task.title, Task.due_at)
+                .where(Task.due_at <= now, Task.done_at.is_(None), ~reminded)
+                .order_by(Task.due_at, Task.tenant_id, Task.id).limit(BATCH)
+            )).all()
+            for tenant_id, task_id, staff_id, title, due_at in due:
+                reminder_id = (await session.execute(
+                    insert_for(session, Reminder)
+                    .values(tenant_id=tenant_id, id=new_id(), kind=TASK_DUE, target_id=task_id,
+                            due_at=due_at, staff_id=staff_id, claimed_at=now, delivered=False)
+                    .on_conflict_do_nothing(index_elements=["tenant_id", "kind", "target_id", "due_at"])
+                    .returning(Reminder.id)
+                )).scalar_one_or_none()
+                if reminder_id is not None:
+                    claimed.append((reminder_id, task_message(tenant_id, task_id, staff_id, title, due_at)))
+        return claimed
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:  # noqa: BLE001 - keep the loop alive across database hiccups
+                log.exception("reminder pass failed")
+            await asyncio.sleep(self.interval)
+
+    def start(self) -> ReminderScheduler:
+        self._task = asyncio.create_task(self.run_forever(), name="canopy-reminders")
+        return self
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+
+def start_reminders(state: Any) -> ReminderScheduler | None:
+    """Start the scheduler for an app (server lifespan, bot polling); None when disabled."""
+    interval = state.settings.reminder_interval
+    if interval <= 0:
+        return None
+    notifier = state.extras.get("notifier") or ConsoleNotifier(sys.stderr)
+    return ReminderScheduler(state.db, notifier, interval=interval).start()
