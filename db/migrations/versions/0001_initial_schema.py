@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-23 17:51:25.841195
+Revises: 0000
+Create Date: 2026-11-23 17:52:27.452805
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import db.base
 
 revision: str = '0001'
-down_revision: str | None = None
+down_revision: str | None = '0000'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
