@@ -172,9 +172,9 @@ def opportunities_statement(
     *, path: str, statuses: Sequence[OpportunityStatus] | None = None, owner_id: int | None = None,
 ) -> Select[Any]:
     """Opportunities in the subtree at `path`, filtered; paginate by (created_at, id) desc."""
-    stmt = select(Opportunity).join(TierNode, TierNode.id == Opportunity.node_id).where(
-        in_subtree(TierNode.path, path)
-    )
+    # A subquery rather than a join, so that the count of the connection stays a plain count.
+    subtree = select(TierNode.id).where(in_subtree(TierNode.path, path))
+    stmt = select(Opportunity).where(Opportunity.node_id.in_(subtree))
     if statuses:
         stmt = stmt.where(Opportunity.status.in_(list(statuses)))
     if owner_id is not None:

@@ -100,9 +100,9 @@ def tasks_statement(
     done: bool | None = None,
 ) -> Select[Any]:
     """Tasks in the viewer's subtree, filtered; paginate by (due_at, id)."""
-    stmt = select(Task).join(TierNode, TierNode.id == Task.node_id).where(
-        in_subtree(TierNode.path, viewer.scope_path)
-    )
+    # A subquery rather than a join, so that the count of the connection stays a plain count.
+    subtree = select(TierNode.id).where(in_subtree(TierNode.path, viewer.scope_path))
+    stmt = select(Task).where(Task.node_id.in_(subtree))
     if assignee_id is not None:
         stmt = stmt.where(Task.assignee_id == assignee_id)
     if due_before is not None:

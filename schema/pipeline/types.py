@@ -36,7 +36,7 @@ class PipelineStage:
     @classmethod
     def from_row(cls, row: m.PipelineStage) -> PipelineStage:
         return cls(id=to_global_id("PipelineStage", row.id), name=row.name, rank=row.rank,
-                   probability=row.probability, outcome=row.outcome)
+                   probability=row.probability.normalize(), outcome=row.outcome)
 
 
 async def load_stage(info: Info, stage_id: int | None) -> PipelineStage | None:

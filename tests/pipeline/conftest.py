@@ -9,13 +9,12 @@ import pytest
 from sqlalchemy import func, select
 
 from db.base import new_id
-from db.models.core import Role
+from db.models.core import Role, Staff
 from db.models.customers import Customer
 from db.models.tree import TierNode, path_segment
+from resolvers.auth import issue_token
 from schema.relay import to_global_id
 from tests.conftest import Api, Tenant
-
-ME = "{ me { id } }"
 
 
 async def add_node(api: Api, tenant: Tenant, parent_id: int, code: str) -> int:
@@ -60,8 +59,15 @@ class Shop:
         return to_global_id("TierNode", self.nodes[code])
 
 
-async def staff_id(api: Api, token: str) -> str:
-    return (await api.ok(ME, token=token))["me"]["id"]
+async def add_staff(api: Api, tenant: Tenant, role: Role, scope_node_id: int) -> tuple[str, str]:
+    """(token, global id) of a staff member without a password (argon2 would slow every test)."""
+    async with api.db.transaction(tenant_id=tenant.id) as session:
+        staff = Staff(name=f"{role.value.title()} {scope_node_id % 1000}", role=role,
+                      email=f"{new_id()}@{tenant.slug}.example", scope_node_id=scope_node_id)
+        session.add(staff)
+        await session.flush()
+        secret, _ = await issue_token(session, staff, name="test")
+        return secret, to_global_id("Staff", staff.id)
 
 
 @pytest.fixture
@@ -70,12 +76,12 @@ async def shop(api: Api, tenant: Tenant) -> Shop:
     for code, parent in (("R1", "HQ"), ("R2", "HQ"), ("S1", "R1"), ("S2", "R1"), ("S3", "R2")):
         nodes[code] = await add_node(api, tenant, nodes[parent], code)
     customers = {c: await add_customer(api, tenant, nodes[c], f"Customer {c}") for c in ("S1", "S2", "S3")}
-    sales = await api.make_staff(tenant, role=Role.SALES, scope_node_id=tenant.root_id)
-    s1 = await api.make_staff(tenant, role=Role.SALES, scope_node_id=nodes["S1"])
+    sales_token, sales_id = await add_staff(api, tenant, Role.SALES, tenant.root_id)
+    s1_token, s1_id = await add_staff(api, tenant, Role.SALES, nodes["S1"])
     return Shop(
         tenant=tenant, nodes=nodes, customers=customers,
-        admin_id=to_global_id("Staff", tenant.admin_id), sales_token=sales,
-        sales_id=await staff_id(api, sales), s1_token=s1, s1_id=await staff_id(api, s1),
+        admin_id=to_global_id("Staff", tenant.admin_id), sales_token=sales_token,
+        sales_id=sales_id, s1_token=s1_token, s1_id=s1_id,
     )
 
 
