@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from db.models.core import Event
 from db.models.pipeline import Opportunity, OpportunityStageChange, Pipeline
+from resolvers.opportunities import opportunity_timeline
+from schema.relay import decode_id, to_global_id
 from tests.conftest import Api
 from tests.pipeline.conftest import Shop, count, create_opportunity
 
@@ -285,3 +287,17 @@ async def test_listing_costs_the_same_statements_at_two_page_sizes(api: Api, sho
     small = await api.statements(LIST, {"first": 2})
     large = await api.statements(LIST, {"first": 6})
     assert small == large
+
+
+async def test_timeline_source_lists_the_customers_opportunities_newest_first(api: Api, shop: Shop) -> None:
+    # given
+    first = (await create_opportunity(api, customerId=shop.customers["S1"], title="A", amount="1"))["opportunity"]
+    second = (await create_opportunity(api, customerId=shop.customers["S1"], title="B", amount="1"))["opportunity"]
+    await create_opportunity(api, customerId=shop.customers["S2"], title="C", amount="1")
+    # when
+    async with api.db.session(tenant_id=shop.tenant.id) as session:
+        entries = await opportunity_timeline(session, customer_id=decode_id(shop.customers["S1"], "Customer"))
+    # then
+    assert [(kind, to_global_id("Opportunity", pk)) for _, kind, pk in entries] == [
+        ("Opportunity", second["id"]), ("Opportunity", first["id"])]
+    assert entries[0][0] >= entries[1][0]

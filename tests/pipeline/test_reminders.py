@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from resolvers.reminders import (
     MemoryNotifier,
     ReminderMessage,
     ReminderScheduler,
+    start_reminders,
     task_message,
 )
 from schema.relay import decode_id
@@ -139,3 +141,26 @@ async def test_console_notifier_prints_text_and_buttons() -> None:
         "reminder for staff 7: Task due: Call",
         "reminder for staff 7: Task due 2026-01-02 09:30 UTC: Call [Done] [Snooze 1h]",
     ]
+
+
+async def test_started_scheduler_delivers_and_stops(api: Api, shop: Shop) -> None:
+    # given
+    await _task(api, shop, "Started", -1)
+    arrived = asyncio.Event()
+
+    class Signalling(MemoryNotifier):
+        async def notify(self, message: ReminderMessage) -> bool:
+            arrived.set()
+            return await super().notify(message)
+
+    state = api.app.state.canopy
+    state.extras["notifier"] = notifier = Signalling()
+    # when
+    scheduler = start_reminders(state)
+    assert scheduler is not None
+    await arrived.wait()
+    await scheduler.stop()
+    # then
+    assert [m.text.rsplit(": ", 1)[1] for m in notifier.sent] == ["Started"]
+    state_off = type(state)(settings=replace(state.settings, reminder_interval=0), db=api.db)
+    assert start_reminders(state_off) is None
