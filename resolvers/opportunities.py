@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import audit, outbox
@@ -14,7 +15,7 @@ from db.base import utcnow
 from db.models.core import Staff
 from db.models.customers import Customer
 from db.models.pipeline import Opportunity, OpportunityStageChange, PipelineStage
-from db.models.tree import TierNode
+from db.models.tree import TierNode, in_subtree
 from resolvers.auth import scope_node
 from resolvers.errors import DomainError, ErrorCode, Problem, invalid, not_found
 from resolvers.permissions import require
@@ -263,12 +264,11 @@ async def lose_opportunity(
     return opp
 
 
-async def opportunity_timeline(
-    session: AsyncSession, *, customer_id: int, limit: int = 50, before: datetime | None = None,
-) -> list[tuple[datetime, str, int]]:
-    """Timeline source: (at, kind, id) of the customer's opportunities, newest first."""
-    stmt = select(Opportunity.created_at, Opportunity.id).where(Opportunity.customer_id == customer_id)
-    if before is not None:
-        stmt = stmt.where(Opportunity.created_at < before)
-    rows = await session.execute(stmt.order_by(Opportunity.created_at.desc()).limit(limit))
-    return [(at, "Opportunity", oid) for at, oid in rows.all()]
+def opportunity_timeline_source(viewer: Viewer, customers: Sequence[int]) -> Select[Any]:
+    """Timeline source (resolvers.timeline.register_source): (at, id, customer_id) of the
+    customers' opportunities that lie in the viewer's subtree, at their creation."""
+    subtree = select(TierNode.id).where(in_subtree(TierNode.path, viewer.scope_path))
+    return select(
+        Opportunity.created_at.label("at"), Opportunity.id.label("id"),
+        Opportunity.customer_id.label("customer_id"),
+    ).where(Opportunity.customer_id.in_(customers), Opportunity.node_id.in_(subtree))

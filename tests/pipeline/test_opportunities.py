@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from db.models.core import Event
+from db.models.core import Event, Role
 from db.models.pipeline import Opportunity, OpportunityStageChange, Pipeline
-from resolvers.opportunities import opportunity_timeline
+from db.models.tree import TierNode
+from resolvers.opportunities import opportunity_timeline_source
+from resolvers.viewer import Viewer
 from schema.relay import decode_id, to_global_id
 from tests.conftest import Api
 from tests.pipeline.conftest import Shop, count, create_opportunity
@@ -289,15 +292,27 @@ async def test_listing_costs_the_same_statements_at_two_page_sizes(api: Api, sho
     assert small == large
 
 
-async def test_timeline_source_lists_the_customers_opportunities_newest_first(api: Api, shop: Shop) -> None:
+async def test_timeline_source_gives_the_customers_opportunities_in_scope(api: Api, shop: Shop) -> None:
     # given
     first = (await create_opportunity(api, customerId=shop.customers["S1"], title="A", amount="1"))["opportunity"]
-    second = (await create_opportunity(api, customerId=shop.customers["S1"], title="B", amount="1"))["opportunity"]
+    second = (await create_opportunity(api, customerId=shop.customers["S1"], title="B", amount="1",
+                                       storeId=shop.node("S2")))["opportunity"]
     await create_opportunity(api, customerId=shop.customers["S2"], title="C", amount="1")
+    customer = decode_id(shop.customers["S1"], "Customer")
+    admin = Viewer(staff_id=0, tenant_id=shop.tenant.id, role=Role.ADMIN, scope_node_id=0, scope_path="/")
+    at_s1 = replace(admin, scope_path=await _path(api, shop, "S1"))
     # when
     async with api.db.session(tenant_id=shop.tenant.id) as session:
-        entries = await opportunity_timeline(session, customer_id=decode_id(shop.customers["S1"], "Customer"))
+        everything = (await session.execute(opportunity_timeline_source(admin, [customer]))).all()
+        in_s1 = (await session.execute(opportunity_timeline_source(at_s1, [customer]))).all()
     # then
-    assert [(kind, to_global_id("Opportunity", pk)) for _, kind, pk in entries] == [
-        ("Opportunity", second["id"]), ("Opportunity", first["id"])]
-    assert entries[0][0] >= entries[1][0]
+    assert sorted(to_global_id("Opportunity", row.id) for row in everything) == sorted([first["id"], second["id"]])
+    assert [to_global_id("Opportunity", row.id) for row in in_s1] == [first["id"]]
+    assert {row.customer_id for row in everything} == {customer}
+
+
+async def _path(api: Api, shop: Shop, code: str) -> str:
+    async with api.db.session(tenant_id=shop.tenant.id) as session:
+        node = await session.get(TierNode, (shop.tenant.id, shop.nodes[code]))
+        assert node is not None
+        return node.path
