@@ -120,10 +120,7 @@ async def create_opportunity(
     session.add(OpportunityStageChange(
         opportunity_id=opp.id, from_stage_id=None, to_stage_id=stage.id, actor_id=viewer.staff_id
     ))
-    outbox.emit(session, "OPPORTUNITY_CREATED", subject=opp, node_id=node.id, data={
-        "customerId": customer.id, "title": title, "stage": stage.name,
-        "amount": str(amount), "currency": code,
-    })
+    _emit(session, "OPPORTUNITY_CREATED", opp, stage=stage.name)
     warnings = []
     if close is not None and close < utcnow().date():
         warnings.append(Problem(ErrorCode.INVALID, "the expected close date is in the past",
@@ -164,6 +161,13 @@ async def update_opportunity(
 
 def _decimal(opp: Opportunity) -> Decimal:
     return from_minor(opp.amount_minor, opp.currency)
+
+
+def _emit(session: AsyncSession, event_type: str, opp: Opportunity, **extra: object) -> None:
+    outbox.emit(session, event_type, subject=opp, node_id=opp.node_id, data={
+        "title": opp.title, "status": opp.status, "amount": str(_decimal(opp)),
+        "currency": opp.currency, "customerId": opp.customer_id, "ownerId": opp.owner_id, **extra,
+    })
 
 
 async def _transition(
@@ -219,8 +223,7 @@ async def move_opportunity_stage(
     from_stage = await stage_of(session, opp.stage_id, "id")
     await _transition(session, viewer, opp, {"stage_id": stage.id})
     _history(session, viewer, opp.id, from_stage.id, stage.id)
-    outbox.emit(session, "OPPORTUNITY_STAGE_CHANGED", subject=opp, node_id=opp.node_id,
-                data={"from": from_stage.name, "to": stage.name})
+    _emit(session, "OPPORTUNITY_STAGE_CHANGED", opp, stage=stage.name, fromStage=from_stage.name)
     await session.flush()
     return opp
 
@@ -245,8 +248,7 @@ async def win_opportunity(
     """Mark an OPEN opportunity WON, optionally linking the order it turned into."""
     opp = await _open(session, viewer, opportunity_id)
     await _close(session, viewer, opp, WON, {"won_order_id": order_id})
-    outbox.emit(session, "OPPORTUNITY_WON", subject=opp, node_id=opp.node_id,
-                data={"orderId": order_id, "amount": opp.amount_minor, "currency": opp.currency})
+    _emit(session, "OPPORTUNITY_WON", opp, orderId=order_id)
     await session.flush()
     return opp
 
@@ -259,7 +261,7 @@ async def lose_opportunity(
         raise invalid("a reason of 1 to 500 characters is required", "reason")
     opp = await _open(session, viewer, opportunity_id)
     await _close(session, viewer, opp, LOST, {"lost_reason": reason})
-    outbox.emit(session, "OPPORTUNITY_LOST", subject=opp, node_id=opp.node_id, data={"reason": reason})
+    _emit(session, "OPPORTUNITY_LOST", opp, reason=reason)
     await session.flush()
     return opp
 

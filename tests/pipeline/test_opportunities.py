@@ -6,6 +6,8 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+
 from db.models.core import Event, Role
 from db.models.pipeline import Opportunity, OpportunityStageChange, Pipeline
 from db.models.tree import TierNode
@@ -103,7 +105,10 @@ async def test_create_starts_in_first_stage_with_history_and_event(api: Api, sho
     assert opp["stage"]["name"] == "Lead" and opp["store"]["code"] == "S1"
     assert opp["owner"]["id"] == shop.sales_id and opp["expectedCloseDate"] == "2099-01-31"
     assert await count(api, shop.tenant, OpportunityStageChange) == 1
-    assert await count(api, shop.tenant, Event, Event.type == "OPPORTUNITY_CREATED") == 1
+    async with api.db.session(tenant_id=shop.tenant.id) as session:
+        [event] = (await session.scalars(select(Event).where(Event.type == "OPPORTUNITY_CREATED"))).all()
+    assert (event.subject_type, event.node_id) == ("Opportunity", shop.nodes["S1"])
+    assert event.data["amount"] == "1234.50" and event.data["stage"] == "Lead"
 
 
 async def test_stage_machine_keeps_history_and_closes(api: Api, shop: Shop) -> None:
