@@ -15,7 +15,7 @@ import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TextIO
 
 from sqlalchemy import and_, exists, select, update
@@ -27,6 +27,9 @@ from resolvers.pipeline_money import insert_for
 
 log = logging.getLogger("canopy.reminders")
 BATCH = 200
+# Tasks overdue for longer (e.g. created late, or while no scheduler ran) get no reminder:
+# it keeps each pass an index range instead of a scan of every task ever left undone.
+LOOKBACK = timedelta(days=7)
 TASK_DUE = "task_due"
 
 
@@ -133,7 +136,8 @@ class ReminderScheduler:
         async with self.db.transaction(all_tenants=True) as session:
             due = (await session.execute(
                 select(Task.tenant_id, Task.id, Task.assignee_id, Task.title, Task.due_at)
-                .where(Task.due_at <= now, Task.done_at.is_(None), ~reminded)
+                .where(Task.due_at <= now, Task.due_at > now - LOOKBACK, Task.done_at.is_(None))
+                .where(~reminded)
                 .order_by(Task.due_at, Task.tenant_id, Task.id).limit(BATCH)
             )).all()
             for tenant_id, task_id, staff_id, title, due_at in due:

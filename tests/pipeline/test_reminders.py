@@ -59,6 +59,7 @@ async def test_a_due_task_is_reminded_exactly_once(api: Api, shop: Shop) -> None
     due = await _task(api, shop, "Call Mrs Smith", -1)
     await _task(api, shop, "Not yet", 60)
     finished = await _task(api, shop, "Already done", -5)
+    await _task(api, shop, "Long forgotten", -8 * 24 * 60)
     await api.ok(COMPLETE, {"id": finished})
     notifier = MemoryNotifier()
     scheduler = ReminderScheduler(api.db, notifier)
