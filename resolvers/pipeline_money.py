@@ -1,6 +1,6 @@
 """Stand-in for the orders branch's money helpers until it merges (same names, same behaviour).
 
-At merge: delete this module and import currency_code/to_minor/from_minor/convert_minor
+At merge: delete this module (schema.money.Money is already shared) and import currency_code/to_minor/from_minor/convert_minor
 from resolvers.money, reporting_rate from resolvers.rates and insert_for from db.upsert.
 """
 

@@ -12,7 +12,7 @@ from db.models import tree as tm
 from resolvers import forecast as fc
 from schema.core.types import Staff
 from schema.loading import by_id
-from schema.pipeline.money import Money
+from schema.money import Money
 from schema.pipeline.types import PipelineStage, load_staff, load_stage
 from schema.tree.types import TierNode
 

@@ -16,7 +16,7 @@ from db.models import tree as tm
 from schema.core.types import Staff
 from schema.customers.types import Customer
 from schema.loading import by_id, many_by
-from schema.pipeline.money import Money
+from schema.money import Money
 from schema.relay import Node, to_global_id
 from schema.tree.types import TierNode
 
