@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.pipeline import Opportunity, PipelineStage
 from db.models.tree import TierNode, in_subtree
-from resolvers.auth import scope_node
 from resolvers.permissions import require
 from resolvers.pipeline import LOST, OPEN, WON
+from resolvers.tree import node_in_scope
 from resolvers.viewer import Viewer
 
 SEGMENT = 13  # characters of one path segment (db.models.tree.path_segment)
@@ -74,7 +74,7 @@ async def forecast(
     start: date | None = None, end: date | None = None,
 ) -> Forecast:
     require(viewer, "report.read")
-    root = await scope_node(session, viewer, node_id or viewer.scope_node_id, "nodeId")
+    root = await node_in_scope(session, viewer, node_id or viewer.scope_node_id, "nodeId")
     scoped = [in_subtree(TierNode.path, root.path)]
     open_filter = [*scoped, Opportunity.status == OPEN]
     if start is not None:

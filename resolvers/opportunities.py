@@ -13,10 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db import audit, outbox
 from db.base import utcnow
 from db.models.core import Staff
-from db.models.customers import Customer
 from db.models.pipeline import Opportunity, OpportunityStageChange, PipelineStage
 from db.models.tree import TierNode, in_subtree
-from resolvers.auth import scope_node
+from resolvers.customers import customer_in_scope
 from resolvers.errors import DomainError, ErrorCode, Problem, invalid, not_found
 from resolvers.permissions import require
 from resolvers.pipeline import LOST, OPEN, WON, closing_stage, resolve_stage, stage_of
@@ -27,19 +26,8 @@ from resolvers.pipeline_money import (
     reporting_rate,
     to_minor,
 )
+from resolvers.tree import node_in_scope
 from resolvers.viewer import Viewer
-
-
-async def customer_in_scope(
-    session: AsyncSession, viewer: Viewer, customer_id: int, field: str = "customerId",
-) -> tuple[Customer, TierNode]:
-    row = (await session.execute(
-        select(Customer, TierNode).join(TierNode, TierNode.id == Customer.node_id)
-        .where(Customer.id == customer_id, Customer.erased_at.is_(None))
-    )).first()
-    if row is None or not viewer.in_scope(row[1].path):
-        raise not_found("customer", field)
-    return row[0], row[1]
 
 
 async def staff_covering(session: AsyncSession, staff_id: int, node: TierNode, field: str) -> Staff:
@@ -99,8 +87,8 @@ async def create_opportunity(
 ) -> tuple[Opportunity, list[Problem]]:
     """A new OPEN opportunity, and warnings (a close date in the past is allowed, flagged)."""
     require(viewer, "opportunity.write")
-    customer, customer_node = await customer_in_scope(session, viewer, customer_id)
-    node = customer_node if store_id is None else await scope_node(session, viewer, store_id, "storeId")
+    customer, customer_node = await customer_in_scope(session, viewer, customer_id, "customerId")
+    node = customer_node if store_id is None else await node_in_scope(session, viewer, store_id, "storeId")
     title = title.strip()
     if not title or len(title) > 200:
         raise invalid("title must have 1 to 200 characters", "title")

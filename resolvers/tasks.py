@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models.pipeline import Task
 from db.models.tree import TierNode, in_subtree
+from resolvers.customers import customer_in_scope
 from resolvers.errors import DomainError, ErrorCode, invalid, not_found
-from resolvers.opportunities import customer_in_scope, opportunity_in_scope, staff_covering
+from resolvers.opportunities import opportunity_in_scope, staff_covering
 from resolvers.permissions import require
 from resolvers.viewer import Viewer
 
@@ -36,7 +37,7 @@ async def create_task(
         customer_id = opp.customer_id
     elif customer_id is None:
         raise invalid("give customerId or opportunityId", "customerId")
-    _, node = await customer_in_scope(session, viewer, customer_id)
+    _, node = await customer_in_scope(session, viewer, customer_id, "customerId")
     title = title.strip()
     if not title or len(title) > 300:
         raise invalid("title must have 1 to 300 characters", "title")
