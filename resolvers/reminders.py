@@ -90,8 +90,30 @@ def task_message(tenant_id: int, task_id: int, staff_id: int, title: str, due_at
     )
 
 
+@dataclass(frozen=True)
+class Source:
+    """What becomes due: rows of `model` whose `due` time passed, for the staff in `staff`."""
+
+    kind: str
+    model: Any
+    due: Any
+    staff: Any
+    conditions: Callable[[], list[Any]]
+    details: tuple[Any, ...]
+    # (tenant_id, target_id, staff_id, due_at, *details) -> the message
+    message: Callable[..., ReminderMessage]
+
+
+SOURCES: list[Source] = [
+    Source(kind=TASK_DUE, model=Task, due=Task.due_at, staff=Task.assignee_id,
+           conditions=lambda: [Task.done_at.is_(None)], details=(Task.title,),
+           message=lambda tenant_id, task_id, staff_id, due_at, title: task_message(
+               tenant_id, task_id, staff_id, title, due_at)),
+]
+
+
 class ReminderScheduler:
-    """Finds due tasks, claims their reminders in the database and delivers the claimed ones."""
+    """Finds what became due, claims its reminder in the database, delivers what it claimed."""
 
     def __init__(
         self, db: Database, notifier: Notifier, *, interval: float = 30.0,
@@ -106,7 +128,7 @@ class ReminderScheduler:
     async def run_once(self) -> int:
         """One pass over every tenant; returns how many reminders this instance delivered."""
         now = self.clock()
-        claimed = await self._claim_due_tasks(now)
+        claimed = await self._claim(now)
         delivered: list[int] = []
         for reminder_id, message in claimed:
             try:
@@ -127,29 +149,21 @@ class ReminderScheduler:
                     )
         return len(delivered)
 
-    async def _claim_due_tasks(self, now: datetime) -> list[tuple[int, ReminderMessage]]:
-        reminded = exists().where(and_(
-            Reminder.tenant_id == Task.tenant_id, Reminder.kind == TASK_DUE,
-            Reminder.target_id == Task.id, Reminder.due_at == Task.due_at,
-        ))
+    async def _claim(self, now: datetime) -> list[tuple[int, ReminderMessage]]:
         claimed: list[tuple[int, ReminderMessage]] = []
         async with self.db.transaction(all_tenants=True) as session:
-            due = (await session.execute(
-                select(Task.tenant_id, Task.id, Task.assignee_id, Task.title, Task.due_at)
-                .where(Task.due_at <= now, Task.due_at > now - LOOKBACK, Task.done_at.is_(None))
-                .where(~reminded)
-                .order_by(Task.due_at, Task.tenant_id, Task.id).limit(BATCH)
-            )).all()
-            for tenant_id, task_id, staff_id, title, due_at in due:
-                reminder_id = (await session.execute(
-                    insert_for(session, Reminder)
-                    .values(tenant_id=tenant_id, id=new_id(), kind=TASK_DUE, target_id=task_id,
-                            due_at=due_at, staff_id=staff_id, claimed_at=now, delivered=False)
-                    .on_conflict_do_nothing(index_elements=["tenant_id", "kind", "target_id", "due_at"])
-                    .returning(Reminder.id)
-                )).scalar_one_or_none()
-                if reminder_id is not None:
-                    claimed.append((reminder_id, task_message(tenant_id, task_id, staff_id, title, due_at)))
+            for source in SOURCES:
+                for row in (await session.execute(_due(source, now))).all():
+                    tenant_id, target_id, staff_id, due_at = row[:4]
+                    reminder_id = (await session.execute(
+                        insert_for(session, Reminder)
+                        .values(tenant_id=tenant_id, id=new_id(), kind=source.kind, target_id=target_id,
+                                due_at=due_at, staff_id=staff_id, claimed_at=now, delivered=False)
+                        .on_conflict_do_nothing(index_elements=["tenant_id", "kind", "target_id", "due_at"])
+                        .returning(Reminder.id)
+                    )).scalar_one_or_none()
+                    if reminder_id is not None:
+                        claimed.append((reminder_id, source.message(*row)))
         return claimed
 
     async def run_forever(self) -> None:
@@ -170,6 +184,21 @@ class ReminderScheduler:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+
+
+def _due(source: Source, now: datetime) -> Any:
+    """Due and not yet reminded at this due time, oldest first; same order in every
+    scheduler so that concurrent claims on PostgreSQL wait on each other, never deadlock."""
+    model = source.model
+    reminded = exists().where(and_(
+        Reminder.tenant_id == model.tenant_id, Reminder.kind == source.kind,
+        Reminder.target_id == model.id, Reminder.due_at == source.due,
+    ))
+    return (
+        select(model.tenant_id, model.id, source.staff, source.due, *source.details)
+        .where(source.due <= now, source.due > now - LOOKBACK, *source.conditions(), ~reminded)
+        .order_by(source.due, model.tenant_id, model.id).limit(BATCH)
+    )
 
 
 def start_reminders(state: Any) -> ReminderScheduler | None:
