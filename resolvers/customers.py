@@ -18,7 +18,7 @@ from db.outbox import emit
 from resolvers import rollups
 from resolvers.auth import normalise_email
 from resolvers.errors import DomainError, ErrorCode, Problems, not_found
-from resolvers.permissions import require
+from resolvers.permissions import require, sees_pii
 from resolvers.settings import normalise_locale, region_of
 from resolvers.tree import node_in_scope, settings_of
 from resolvers.viewer import Viewer
@@ -159,18 +159,14 @@ async def update_customer(
     for key, value in cleaned.items():
         setattr(customer, key, value)
     customer.search_text = search_text(customer)
-    changed = [k for k in EDITABLE if k in cleaned and _has_changes(customer, k)]
+    state = inspect(customer)
+    changed = [k for k in EDITABLE if k in cleaned and state.attrs[k].history.has_changes()]
     if "tags" in cleaned:
         await _replace_tags(session, customer.id, old_tags, set(customer.tags))
     await _flush(session)
     if changed:
         emit(session, "CUSTOMER_UPDATED", subject=customer, node_id=node.id, data={"fields": changed})
     return customer
-
-
-def _has_changes(obj: Any, key: str) -> bool:
-    hist = inspect(obj).attrs[key].history
-    return bool(hist.added) and hist.added != hist.deleted
 
 
 async def _replace_tags(session: AsyncSession, customer_id: int, old: set[str], new: set[str]) -> None:
@@ -197,11 +193,13 @@ async def customer_in_scope(
     return row[0], row[1]
 
 
-def filter_conditions(values: CustomerFilterValues) -> list[Any]:
+def filter_conditions(viewer: Viewer, values: CustomerFilterValues) -> list[Any]:
     """WHERE conditions of a customer filter, except the subtree (see `customer_query`)."""
     conditions: list[Any] = list(values.extra)
+    # Without the right to see personal data, search must not probe it: externalRef only.
+    searched = Customer.search_text if sees_pii(viewer) else func.lower(Customer.external_ref)
     for term in (values.search or "").lower().split():
-        conditions.append(Customer.search_text.contains(term, autoescape=True))
+        conditions.append(searched.contains(term, autoescape=True))
     if values.tags:
         tags = sorted({" ".join(t.split()).lower() for t in values.tags})
         having_all = (
@@ -219,7 +217,7 @@ def filter_conditions(values: CustomerFilterValues) -> list[Any]:
 def customer_query(viewer: Viewer, values: CustomerFilterValues) -> Select[Any]:
     """Customers in the viewer's scope (and the filter's subtree) matching the filter."""
     require(viewer, "customer.read")
-    stmt = select(Customer).where(*filter_conditions(values))
+    stmt = select(Customer).where(*filter_conditions(viewer, values))
     if values.node_path is not None and not viewer.in_scope(values.node_path):
         return stmt.where(false())
     path = values.node_path or viewer.scope_path

@@ -62,15 +62,15 @@ async def filter_values(info: Info, given: CustomerFilter | None) -> service.Cus
     )
 
 
-def _node_customers_base(root: Any, options: tuple[service.CustomerFilterValues, bool]) -> Any:
-    values, include_descendants = options
+def _node_customers_base(root: Any, options: tuple[Viewer, service.CustomerFilterValues, bool]) -> Any:
+    viewer, values, include_descendants = options
     node = tm.TierNode
     member = tm.in_subtree_of(node.path, root.path) if include_descendants else node.id == root.id
     stmt = (
         select(cm.Customer).select_from(cm.Customer)
         .join(node, node.id == cm.Customer.node_id)
         .join(root, member)
-        .where(*service.filter_conditions(values))
+        .where(*service.filter_conditions(viewer, values))
     )
     return stmt if values.node_path is None else stmt.where(tm.in_subtree(node.path, values.node_path))
 
@@ -85,7 +85,7 @@ async def node_customers(
     load = subtree_pages(
         info.context, "node_customers", cm.Customer, order_keys(DEFAULT_ORDER), _node_customers_base
     )
-    return await load(row.id, (values, include_descendants), args, Customer.from_row)
+    return await load(row.id, (info.context.viewer, values, include_descendants), args, Customer.from_row)
 
 
 @strawberry.type

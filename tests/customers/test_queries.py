@@ -193,3 +193,16 @@ async def test_statement_counts_do_not_grow_with_the_page(api: Api, tenant: Tena
     stores_data = await api.ok(STORE_CUSTOMERS, {"first": 100})
     totals = [e["node"]["customers"]["totalCount"] for e in stores_data["tierTree"]["descendants"]["edges"]]
     assert sorted(totals) == [0, 0, 20, 20, 20, 20, 20, 20]
+
+
+async def test_search_does_not_probe_personal_data_for_an_integrator(api: Api, tenant: Tenant) -> None:
+    # given
+    store = await create_node(api, tenant.root_id, "S")
+    await _create(api, store, "Ada Lovelace", email="ada@example.com", externalRef="ERP-42")
+    integrator = await api.make_staff(tenant, role=Role.INTEGRATOR, scope_node_id=tenant.root_id)
+    # when / then
+    assert await _names(api, {"filter": {"search": "lovelace"}}, token=integrator) == []
+    assert await _names(api, {"filter": {"search": "ada@"}}, token=integrator) == []
+    assert await _names(api, {"filter": {"search": "erp-4"}}, token=integrator) == ["Ada Lovelace"]
+    data = await api.ok("{ tierTree { customers(filter: {search: \"ada\"}) { totalCount } } }", token=integrator)
+    assert data["tierTree"]["customers"]["totalCount"] == 0
