@@ -95,7 +95,7 @@ async def test_listing_filters_and_scope(api: Api, shop: Shop) -> None:
     # given
     await _task(api, shop, "Overdue S1", -2, assigneeId=shop.s1_id)
     await _task(api, shop, "Later S1", 5, assigneeId=shop.s1_id)
-    await _task(api, shop, "Overdue S3", -1, customerId=shop.customers["S3"], assigneeId=shop.sales_id)
+    s3 = await _task(api, shop, "Overdue S3", -1, customerId=shop.customers["S3"], assigneeId=shop.sales_id)
     finished = await _task(api, shop, "Done S1", -3, assigneeId=shop.s1_id)
     await api.ok(COMPLETE, {"id": finished["id"]})
     now = _in(0)
@@ -109,6 +109,8 @@ async def test_listing_filters_and_scope(api: Api, shop: Shop) -> None:
     assert [e["node"]["title"] for e in all_open["edges"]] == ["Overdue S1", "Overdue S3", "Later S1"]
     assert [e["node"]["title"] for e in seen_by_s1["edges"]] == ["Done S1", "Overdue S1", "Later S1"]
     assert seen_by_s1["totalCount"] == 3
+    foreign = (await api.ok(COMPLETE, {"id": s3["id"]}, token=shop.s1_token))["completeTask"]
+    assert foreign == {"task": None, "errors": [{"field": ["id"], "code": "NOT_FOUND"}]}
 
 
 async def test_listing_costs_the_same_statements_at_two_page_sizes(api: Api, shop: Shop) -> None:
