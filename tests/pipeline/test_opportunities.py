@@ -295,6 +295,8 @@ async def test_listing_costs_the_same_statements_at_two_page_sizes(api: Api, sho
     small = await api.statements(LIST, {"first": 2})
     large = await api.statements(LIST, {"first": 6})
     assert small == large
+    assert (await api.ok(LIST, {"status": ["WON", "LOST"]}))["opportunities"]["totalCount"] == 0
+    assert (await api.ok(LIST, {"status": ["OPEN"]}))["opportunities"]["totalCount"] == 6
 
 
 async def test_timeline_source_gives_the_customers_opportunities_in_scope(api: Api, shop: Shop) -> None:
