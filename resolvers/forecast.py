@@ -1,8 +1,7 @@
-"""The sales forecast over a subtree and a period, aggregated in SQL (five statements)."""
+"""The sales forecast over a subtree and a period, aggregated in SQL (three statements)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -82,34 +81,30 @@ async def forecast(
     if end is not None:
         open_filter.append(Opportunity.expected_close_date <= end)
 
-    def grouped(*keys: Any) -> Any:
-        return (
-            select(*keys, func.count(), func.coalesce(func.sum(Opportunity.amount_reporting_minor), 0))
-            .select_from(Opportunity).join(TierNode, TierNode.id == Opportunity.node_id)
-            .where(*open_filter).group_by(*keys)
-        )
-
+    # One scan groups by (child node, stage, owner); the three breakdowns and the total
+    # are sums of those groups. The child of the root holding an opportunity is the next
+    # segment of its node's path; an empty segment means it sits on the root itself.
+    child = func.substr(TierNode.path, len(root.path) + 1, SEGMENT)
+    keys = (child, Opportunity.stage_id, Opportunity.owner_id, PipelineStage.probability)
+    groups = await session.execute(
+        select(*keys, func.count(), func.sum(Opportunity.amount_reporting_minor))
+        .select_from(Opportunity)
+        .join(TierNode, TierNode.id == Opportunity.node_id)
+        .join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
+        .where(*open_filter).group_by(*keys)
+    )
     result = Forecast(node_id=root.id, start=start, end=end, currency=viewer.reporting_currency,
                       total=Line(root.id))
-    stage_rows = await session.execute(
-        grouped(Opportunity.stage_id, PipelineStage.probability)
-        .join(PipelineStage, PipelineStage.id == Opportunity.stage_id)
-    )
-    probability: dict[int, Decimal] = {}
-    for stage_id, p, count, minor in stage_rows.all():
-        probability[stage_id] = Decimal(str(p))
-        line = Line(stage_id)
-        line.add(count, int(minor), probability[stage_id])
-        result.total.add(count, int(minor), probability[stage_id])
-        result.by_stage.append(line)
-
-    # The child of the root that holds an opportunity is the next segment of its path;
-    # an empty segment means the opportunity sits on the root node itself.
-    child = func.substr(TierNode.path, len(root.path) + 1, SEGMENT)
-    result.by_node = await _lines(session, grouped(child, Opportunity.stage_id), probability,
-                                  lambda seg: int(seg, 36) if seg else root.id)
-    result.by_owner = await _lines(session, grouped(Opportunity.owner_id, Opportunity.stage_id),
-                                   probability, int)
+    by_stage: dict[int, Line] = {}
+    by_node: dict[int, Line] = {}
+    by_owner: dict[int, Line] = {}
+    for segment, stage_id, owner_id, p, count, minor in groups.all():
+        probability, node = Decimal(str(p)), int(segment, 36) if segment else root.id
+        for lines, key in ((by_stage, stage_id), (by_node, node), (by_owner, owner_id)):
+            lines.setdefault(key, Line(key)).add(count, int(minor), probability)
+        result.total.add(count, int(minor), probability)
+    result.by_stage, result.by_node, result.by_owner = (
+        _ordered(by_stage), _ordered(by_node), _ordered(by_owner))
 
     closed_filter = [*scoped, Opportunity.status.in_([WON, LOST])]
     if start is not None:
@@ -138,12 +133,6 @@ async def forecast(
     return result
 
 
-async def _lines(
-    session: AsyncSession, stmt: Any, probability: dict[int, Decimal], key: Any,
-) -> list[Line]:
-    lines: dict[int, Line] = defaultdict(lambda: Line(0))
-    for group, stage_id, count, minor in (await session.execute(stmt)).all():
-        k = key(group)
-        lines[k].key = k
-        lines[k].add(count, int(minor), probability[stage_id])
+def _ordered(lines: dict[int, Line]) -> list[Line]:
+    """Biggest open amount first; ties by key so that the order is stable."""
     return sorted(lines.values(), key=lambda line: (-line.open_minor, line.key))

@@ -55,6 +55,9 @@ class Opportunity(TenantScoped, Base):
         Index("ix_opportunity_node", "tenant_id", "node_id"),
         Index("ix_opportunity_customer", "tenant_id", "customer_id", "created_at"),
         Index("ix_opportunity_created", "tenant_id", "created_at", "id"),
+        # The forecast's two scans: open ones by close date, closed ones by close time.
+        Index("ix_opportunity_status_close_date", "tenant_id", "status", "expected_close_date"),
+        Index("ix_opportunity_status_closed_at", "tenant_id", "status", "closed_at"),
     )
 
     pipeline_id: Mapped[int] = mapped_column(BigInteger)
