@@ -23,6 +23,8 @@ mutation($id: ID!, $due: DateTime!) {
   snoozeTask(input: {id: $id, dueAt: $due}) { task { dueAt } errors { field code } }
 }"""
 
+NODE = "query($id: ID!) { node(id: $id) { ... on Task { title } } }"
+
 LIST = """
 query($assignee: ID, $dueBefore: DateTime, $done: Boolean, $first: Int) {
   tasks(assigneeId: $assignee, dueBefore: $dueBefore, done: $done, first: $first) {
@@ -110,6 +112,8 @@ async def test_listing_filters_and_scope(api: Api, shop: Shop) -> None:
     assert [e["node"]["title"] for e in seen_by_s1["edges"]] == ["Done S1", "Overdue S1", "Later S1"]
     assert seen_by_s1["totalCount"] == 3
     foreign = (await api.ok(COMPLETE, {"id": s3["id"]}, token=shop.s1_token))["completeTask"]
+    assert (await api.ok(NODE, {"id": s3["id"]}, token=shop.s1_token))["node"] is None
+    assert (await api.ok(NODE, {"id": s3["id"]}))["node"] == {"title": "Overdue S3"}
     assert foreign == {"task": None, "errors": [{"field": ["id"], "code": "NOT_FOUND"}]}
 
 
