@@ -29,6 +29,9 @@ from resolvers.pipeline_money import (
 from resolvers.tree import node_in_scope
 from resolvers.viewer import Viewer
 
+# Forecasts sum amounts in 64-bit integers: 90,000 opportunities at this bound still fit.
+MAX_MINOR = 10**14
+
 
 async def staff_covering(session: AsyncSession, staff_id: int, node: TierNode, field: str) -> Staff:
     """An active staff member whose scope contains `node`, else a UserError at `field`."""
@@ -73,6 +76,8 @@ async def _amounts(
     if not amount.is_finite() or amount < 0:
         raise invalid("amount must be zero or more", "amount")
     minor = to_minor(amount, code, "amount")
+    if minor > MAX_MINOR:
+        raise invalid("amount is too large", "amount")
     rate = await reporting_rate(
         session, currency=code, reporting=viewer.reporting_currency, day=utcnow().date()
     )

@@ -21,6 +21,7 @@ from resolvers.viewer import Viewer
 
 OPEN, WON, LOST = OpportunityStatus.OPEN, OpportunityStatus.WON, OpportunityStatus.LOST
 DEFAULT_PIPELINE = "Sales"
+PROBABILITY_STEP = Decimal("0.0001")  # the same on both backends (the column keeps 10 places)
 DEFAULT_STAGES = (
     ("Lead", Decimal("0.1"), OPEN),
     ("Qualified", Decimal("0.3"), OPEN),
@@ -113,8 +114,9 @@ def _check_stages(problems: Problems, stages: Sequence[StageSpec]) -> None:
         elif label.lower() in seen:
             problems.add(ErrorCode.CONFLICT, f"stage {label!r} appears twice", ("stages", i, "name"))
         seen.add(label.lower())
-        if not s.probability.is_finite() or not Decimal(0) <= s.probability <= Decimal(1):
-            problems.add(ErrorCode.INVALID, "probability is a fraction from 0 to 1",
+        p = s.probability
+        if not p.is_finite() or not Decimal(0) <= p <= Decimal(1) or p != p.quantize(PROBABILITY_STEP):
+            problems.add(ErrorCode.INVALID, "probability is a fraction from 0 to 1, at most 4 decimals",
                          ("stages", i, "probability"))
         if s.outcome is not OPEN:
             if s.outcome in outcomes:

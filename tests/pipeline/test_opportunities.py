@@ -185,6 +185,8 @@ async def test_bad_input_is_a_user_error_with_field_and_writes_nothing(api: Api,
         ({"currency": "ZZZ"}, ["currency"], "INVALID"),
         ({"amount": "1.234"}, ["amount"], "INVALID"),
         ({"amount": "-1"}, ["amount"], "INVALID"),
+        ({"amount": "1e30"}, ["amount"], "INVALID"),
+        ({"amount": "NaN"}, ["amount"], "INVALID"),
         ({"currency": "USD"}, ["currency"], "INVALID"),  # no exchange rate to EUR
         ({"ownerId": shop.s1_id, "customerId": shop.customers["S2"]}, ["ownerId"], "INVALID"),
         ({"expectedCloseDate": "31/12/2026"}, ["expectedCloseDate"], "INVALID"),
@@ -234,13 +236,14 @@ async def test_create_pipeline_is_for_admins_and_validates_stages(api: Api, shop
     invalid = (await api.ok(CREATE_PIPELINE, {"input": {"name": "Sales", "stages": [
         {"name": "A", "probability": "0.5"}, {"name": "B", "probability": "1.5"},
         {"name": "a", "probability": "0.1"}, {"name": "W", "probability": "1", "outcome": "WON"},
-        {"name": "W2", "probability": "1", "outcome": "WON"},
+        {"name": "W2", "probability": "1", "outcome": "WON"}, {"name": "P", "probability": "0.12345"},
     ]}}))["createPipeline"]
     # then
     assert as_sales["errors"][0]["code"] == "FORBIDDEN"
     assert [(e["field"], e["code"]) for e in invalid["errors"]] == [
         (["name"], "CONFLICT"), (["stages", "1", "probability"], "INVALID"),
         (["stages", "2", "name"], "CONFLICT"), (["stages", "4", "outcome"], "INVALID"),
+        (["stages", "5", "probability"], "INVALID"),
     ]
     assert await count(api, shop.tenant, Pipeline) == 0  # not even the default: all rolled back
 
