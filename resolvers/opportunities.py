@@ -240,6 +240,8 @@ async def win_opportunity(
 ) -> Opportunity:
     """Mark an OPEN opportunity WON, optionally linking the order it turned into."""
     opp = await _open(session, viewer, opportunity_id)
+    if order_id is not None and order_id <= 0:
+        raise not_found("order", "orderId")
     await _close(session, viewer, opp, WON, {"won_order_id": order_id})
     _emit(session, "OPPORTUNITY_WON", opp, orderId=order_id)
     await session.flush()
