@@ -17,15 +17,11 @@ from db.models.pipeline import Opportunity, OpportunityStageChange, PipelineStag
 from db.models.tree import TierNode, in_subtree
 from resolvers.customers import customer_in_scope
 from resolvers.errors import DomainError, ErrorCode, Problem, invalid, not_found
+from resolvers.money import convert_minor, currency_code, from_minor, to_minor
+from resolvers.orders import order_in_scope
 from resolvers.permissions import require
 from resolvers.pipeline import LOST, OPEN, WON, closing_stage, resolve_stage, stage_of
-from resolvers.pipeline_money import (
-    convert_minor,
-    currency_code,
-    from_minor,
-    reporting_rate,
-    to_minor,
-)
+from resolvers.rates import reporting_rate
 from resolvers.tree import node_in_scope
 from resolvers.viewer import Viewer
 
@@ -240,8 +236,10 @@ async def win_opportunity(
 ) -> Opportunity:
     """Mark an OPEN opportunity WON, optionally linking the order it turned into."""
     opp = await _open(session, viewer, opportunity_id)
-    if order_id is not None and order_id <= 0:
-        raise not_found("order", "orderId")
+    if order_id is not None:
+        order = await order_in_scope(session, viewer, order_id, "orderId")
+        if order.customer_id != opp.customer_id:
+            raise invalid("the order is of another customer", "orderId")
     await _close(session, viewer, opp, WON, {"won_order_id": order_id})
     _emit(session, "OPPORTUNITY_WON", opp, orderId=order_id)
     await session.flush()

@@ -14,9 +14,9 @@ from db import audit
 from db.base import new_id, utcnow
 from db.models.pipeline import Opportunity, OpportunityStatus, Pipeline, PipelineStage
 from db.models.tree import TierNode, in_subtree
+from db.upsert import insert_for
 from resolvers.errors import DomainError, ErrorCode, Problems, not_found
 from resolvers.permissions import require
-from resolvers.pipeline_money import insert_for
 from resolvers.viewer import Viewer
 
 OPEN, WON, LOST = OpportunityStatus.OPEN, OpportunityStatus.WON, OpportunityStatus.LOST

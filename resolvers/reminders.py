@@ -22,8 +22,10 @@ from sqlalchemy import and_, exists, select, update
 
 from db.base import new_id, utcnow
 from db.models.pipeline import Reminder, Task
+from db.models.service import Ticket
 from db.session import Database
-from resolvers.pipeline_money import insert_for
+from db.upsert import insert_for
+from resolvers.tickets import UNRESOLVED
 
 log = logging.getLogger("canopy.reminders")
 BATCH = 200
@@ -31,6 +33,7 @@ BATCH = 200
 # it keeps each pass an index range instead of a scan of every task ever left undone.
 LOOKBACK = timedelta(days=7)
 TASK_DUE = "task_due"
+TICKET_SLA = "ticket_sla"
 
 
 @dataclass(frozen=True)
@@ -104,11 +107,26 @@ class Source:
     message: Callable[..., ReminderMessage]
 
 
+def ticket_message(
+    tenant_id: int, ticket_id: int, staff_id: int, due_at: datetime, number: str, subject: str,
+) -> ReminderMessage:
+    return ReminderMessage(
+        tenant_id=tenant_id, staff_id=staff_id, kind=TICKET_SLA, target_id=ticket_id,
+        text=f"Ticket {number} breached its SLA ({due_at:%Y-%m-%d %H:%M} UTC): {subject}",
+        buttons=(ReminderButton("Open", f"ticket:open:{ticket_id}"),),
+    )
+
+
 SOURCES: list[Source] = [
     Source(kind=TASK_DUE, model=Task, due=Task.due_at, staff=Task.assignee_id,
            conditions=lambda: [Task.done_at.is_(None)], details=(Task.title,),
            message=lambda tenant_id, task_id, staff_id, due_at, title: task_message(
                tenant_id, task_id, staff_id, title, due_at)),
+    # A ticket breaches when it is still unresolved at its SLA time (resolvers.tickets).
+    Source(kind=TICKET_SLA, model=Ticket, due=Ticket.sla_due_at, staff=Ticket.assignee_id,
+           conditions=lambda: [Ticket.assignee_id.is_not(None), Ticket.resolved_at.is_(None),
+                               Ticket.status.in_(UNRESOLVED)],
+           details=(Ticket.number, Ticket.subject), message=ticket_message),
 ]
 
 

@@ -51,6 +51,9 @@ mutation($input: CreatePipelineInput!) {
   }
 }"""
 
+CREATE_ORDER = """
+mutation($input: CreateOrderInput!) { createOrder(input: $input) { order { id } errors { field code } } }"""
+
 UPDATE = """
 mutation($input: UpdateOpportunityInput!) {
   updateOpportunity(input: $input) {
@@ -152,11 +155,23 @@ async def test_lose_needs_a_reason_and_lands_in_lost(api: Api, shop: Shop) -> No
     assert await count(api, shop.tenant, Event, Event.type == "OPPORTUNITY_LOST") == 1
 
 
-async def test_win_links_the_order(api: Api, shop: Shop) -> None:
+async def test_win_links_an_order_of_the_same_customer(api: Api, shop: Shop) -> None:
+    # given
     opp = (await create_opportunity(api, customerId=shop.customers["S1"], title="D", amount="1"))["opportunity"]
-    order_id = "T3JkZXI6NDI"  # Order:42
-    won = (await api.ok(WIN, {"id": opp["id"], "order": order_id}))["winOpportunity"]
-    assert won["opportunity"]["wonOrderId"] == order_id
+    own, other = [
+        (await api.ok(CREATE_ORDER, {"input": {"customerId": shop.customers[c], "storeId": shop.node(c),
+                                                "lines": [{"sku": "A", "name": "A", "quantity": 1,
+                                                           "unitPrice": "9.90"}]}}))["createOrder"]["order"]["id"]
+        for c in ("S1", "S2")
+    ]
+    # when
+    wrong = (await api.ok(WIN, {"id": opp["id"], "order": other}))["winOpportunity"]
+    unknown = (await api.ok(WIN, {"id": opp["id"], "order": "T3JkZXI6NDI"}))["winOpportunity"]
+    won = (await api.ok(WIN, {"id": opp["id"], "order": own}))["winOpportunity"]
+    # then
+    assert wrong["errors"] == [{"field": ["orderId"], "code": "INVALID"}]
+    assert unknown["errors"] == [{"field": ["orderId"], "code": "NOT_FOUND"}]
+    assert won["opportunity"]["wonOrderId"] == own
 
 
 async def test_stage_of_another_pipeline_is_invalid_and_writes_nothing(api: Api, shop: Shop) -> None:

@@ -7,9 +7,10 @@ import io
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from db.models.pipeline import Reminder
+from db.models.service import Ticket
 from db.session import Database
 from resolvers.reminders import (
     ConsoleNotifier,
@@ -19,7 +20,7 @@ from resolvers.reminders import (
     start_reminders,
     task_message,
 )
-from schema.relay import decode_id
+from schema.relay import decode_id, to_global_id
 from tests import conftest as root
 from tests.conftest import Api
 from tests.pipeline.conftest import Shop
@@ -165,3 +166,39 @@ async def test_started_scheduler_delivers_and_stops(api: Api, shop: Shop) -> Non
     assert [m.text.rsplit(": ", 1)[1] for m in notifier.sent] == ["Started"]
     state_off = type(state)(settings=replace(state.settings, reminder_interval=0), db=api.db)
     assert start_reminders(state_off) is None
+
+
+OPEN_TICKET = """
+mutation($customer: ID!) {
+  openTicket(input: {customerId: $customer, subject: "Broken zip", description: "d"}) { ticket { id number } }
+}"""
+ASSIGN = "mutation($id: ID!, $a: ID) { updateTicket(input: {id: $id, assigneeId: $a}) { errors { code } } }"
+RESOLVE = "mutation($id: ID!) { updateTicket(input: {id: $id, status: RESOLVED}) { errors { code } } }"
+
+
+async def _ticket(api: Api, shop: Shop, assignee: str | None, overdue_minutes: float) -> tuple[int, str]:
+    ticket = (await api.ok(OPEN_TICKET, {"customer": shop.customers["S1"]}))["openTicket"]["ticket"]
+    if assignee:
+        assert (await api.ok(ASSIGN, {"id": ticket["id"], "a": assignee}))["updateTicket"]["errors"] == []
+    pk = decode_id(ticket["id"], "Ticket")
+    async with api.db.transaction(tenant_id=shop.tenant.id) as session:
+        await session.execute(update(Ticket).where(Ticket.id == pk).values(sla_due_at=_in(-overdue_minutes)))
+    return pk, ticket["number"]
+
+
+async def test_a_breached_ticket_is_reminded_once_to_its_assignee(api: Api, shop: Shop) -> None:
+    # given
+    breached, number = await _ticket(api, shop, shop.admin_id, 5)
+    await _ticket(api, shop, None, 5)  # nobody to remind
+    await _ticket(api, shop, shop.admin_id, -60)  # not yet breached
+    resolved, _ = await _ticket(api, shop, shop.admin_id, 5)
+    assert (await api.ok(RESOLVE, {"id": to_global_id("Ticket", resolved)}))["updateTicket"]["errors"] == []
+    notifier = MemoryNotifier()
+    # when
+    counts = [await ReminderScheduler(api.db, notifier).run_once() for _ in range(2)]
+    # then
+    assert counts == [1, 0]
+    [message] = notifier.sent
+    assert (message.kind, message.target_id) == ("ticket_sla", breached)
+    assert message.staff_id == decode_id(shop.admin_id, "Staff") and number in message.text
+    assert [b.data for b in message.buttons] == [f"ticket:open:{breached}"]
