@@ -341,3 +341,21 @@ async def _path(api: Api, shop: Shop, code: str) -> str:
         node = await session.get(TierNode, (shop.tenant.id, shop.nodes[code]))
         assert node is not None
         return node.path
+
+
+SET_RATE = """
+mutation($date: String!) {
+  setExchangeRate(input: {currency: "USD", date: $date, rate: "0.9"}) { errors { field code } }
+}"""
+
+
+async def test_amount_in_another_currency_is_converted_at_todays_rate(api: Api, shop: Shop) -> None:
+    # given
+    today = datetime.now(UTC).date().isoformat()
+    assert (await api.ok(SET_RATE, {"date": today}))["setExchangeRate"]["errors"] == []
+    # when
+    opp = (await create_opportunity(api, customerId=shop.customers["S1"], title="US deal", amount="1000.01",
+                                    currency="usd"))["opportunity"]
+    # then: 1000.01 x 0.9 = 900.009, half up to the cent
+    assert opp["amount"] == {"amount": "1000.01", "currency": "USD"}
+    assert opp["amountReporting"] == {"amount": "900.01", "currency": "EUR"}
