@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import audit, outbox, tenancy  # noqa: F401 - importing tenancy registers the tenant filter
+from db import audit, outbox
 from db.models.core import Event
 from db.session import WRITE
 
