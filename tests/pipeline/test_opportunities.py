@@ -359,3 +359,23 @@ async def test_amount_in_another_currency_is_converted_at_todays_rate(api: Api, 
     # then: 1000.01 x 0.9 = 900.009, half up to the cent
     assert opp["amount"] == {"amount": "1000.01", "currency": "USD"}
     assert opp["amountReporting"] == {"amount": "900.01", "currency": "EUR"}
+
+
+EVENTS = """
+{ events(types: [OPPORTUNITY_CREATED, OPPORTUNITY_STAGE_CHANGED, OPPORTUNITY_WON, OPPORTUNITY_LOST]) {
+    edges { node { type node { code } subject { id } } } } }"""
+
+
+async def test_opportunity_events_are_in_the_event_log(api: Api, shop: Shop) -> None:
+    # given
+    stages = await _stages(api)
+    opp = (await create_opportunity(api, customerId=shop.customers["S1"], title="D", amount="1"))["opportunity"]
+    await api.ok(MOVE, {"id": opp["id"], "stage": stages["Qualified"]})
+    await api.ok(LOSE, {"id": opp["id"], "reason": "budget"})
+    # when
+    edges = (await api.ok(EVENTS))["events"]["edges"]
+    # then
+    assert [(e["node"]["type"], e["node"]["node"]["code"], e["node"]["subject"]["id"]) for e in edges] == [
+        ("OPPORTUNITY_CREATED", "S1", opp["id"]), ("OPPORTUNITY_STAGE_CHANGED", "S1", opp["id"]),
+        ("OPPORTUNITY_LOST", "S1", opp["id"]),
+    ]
