@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from db.models import tree as tm
 from resolvers import forecast as fc
+from resolvers.errors import DomainError
 from schema.core.types import Staff
+from schema.errors import bad_input
 from schema.loading import by_id
 from schema.money import Money
 from schema.pipeline.types import PipelineStage, load_staff, load_stage
+from schema.relay import decode_id
 from schema.tree.types import TierNode
 
 SECONDS_PER_DAY = Decimal(86400)
@@ -111,3 +115,29 @@ class Forecast(ForecastLine):
         if seconds is None:
             return None
         return (seconds / SECONDS_PER_DAY).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@strawberry.type
+class ForecastReports:
+    """Reports.forecast (the sales pipeline)."""
+
+    @strawberry.field(description=(
+        "Open and weighted pipeline by stage, child node and owner; win rate and cycle time. "
+        "Period bounds are inclusive days: the expected close date of open opportunities, "
+        "the close day of won and lost ones."
+    ))
+    async def forecast(
+        self, info: Info, node_id: strawberry.ID | None = None,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None,
+        to: date | None = None,
+    ) -> Forecast:
+        ctx = info.context
+        pk = None if node_id is None else (decode_id(node_id, "TierNode") or 0)
+        if from_ is not None and to is not None and from_ > to:
+            raise bad_input("from must not be after to")
+        try:
+            async with ctx.read() as session:
+                result = await fc.forecast(session, ctx.viewer, node_id=pk, start=from_, end=to)
+        except DomainError as exc:
+            raise bad_input(str(exc)) from exc
+        return Forecast.of(result)
