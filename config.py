@@ -30,6 +30,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     rate_limit_per_minute: int = 1_200
     rate_limit_burst: int = 200
+    reminder_interval: float = 30.0  # seconds between reminder passes; 0 disables
 
     @property
     def production(self) -> bool:
@@ -53,6 +54,7 @@ class Settings:
             "max_body_bytes": int(os.environ.get("CANOPY_MAX_BODY_BYTES", cls.max_body_bytes)),
             "rate_limit_per_minute": int(os.environ.get("CANOPY_RATE_LIMIT_PER_MINUTE", cls.rate_limit_per_minute)),
             "rate_limit_burst": int(os.environ.get("CANOPY_RATE_LIMIT_BURST", cls.rate_limit_burst)),
+            "reminder_interval": float(os.environ.get("CANOPY_REMINDER_INTERVAL", "30")),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

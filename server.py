@@ -30,6 +30,7 @@ from db.session import Database
 from metrics import metrics_endpoint, observe
 from resolvers.auth import viewer_for_token
 from resolvers.broker import Broker
+from resolvers.reminders import start_reminders
 from schema import build_schema
 from schema.connection import CanopyTransportWS
 from schema.context import AppState, Context
@@ -192,7 +193,10 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if migrate_on_start:
             await migrate(db)
+        reminders = start_reminders(state)
         yield
+        if reminders is not None:
+            await reminders.stop()
         await state.broker.close()
         await db.dispose()
 

@@ -41,7 +41,7 @@ TREE = [
 ]
 
 # Domain modules with `async def seed(session, tenant, stores, rng)`, run in this order.
-SEEDERS: list[str] = ["cli.demo_customers", "cli.demo_membership", "cli.seed_orders"]
+SEEDERS: list[str] = ["cli.demo_customers", "cli.demo_membership", "cli.seed_orders", "cli.demo_pipeline"]
 
 
 def register(sub: Any) -> None:
