@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models.membership import Membership, PointsEntry, TierChange
 from db.models.orders import Order
 from db.models.service import Interaction, Ticket
+from resolvers.opportunities import opportunity_timeline_source
 from resolvers.order_queries import visible_orders
 from resolvers.viewer import Viewer
 
@@ -68,6 +69,7 @@ register_source("Ticket", _tickets)
 register_source("Interaction", _interactions)
 register_source("PointsEntry", _points_entries)
 register_source("TierChange", _tier_changes)
+register_source("Opportunity", opportunity_timeline_source)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Customer.timeline: orders, tickets, interactions, points entries and tier changes
-merged newest first, in a constant number of statements."""
+"""Customer.timeline: orders, tickets, interactions, points entries, tier changes and
+opportunities merged newest first, in a constant number of statements."""
 
 from __future__ import annotations
 
@@ -21,11 +21,12 @@ from schema.errors import bad_input, forbidden
 from schema.loading import by_id
 from schema.membership.types import PointsEntry, TierChange
 from schema.orders.types import Order
+from schema.pipeline.types import Opportunity, fetch_opportunities
 from schema.relay import Connection, Edge, PageArgs, PageInfo, decode_cursor, encode_cursor
 from schema.service.types import Interaction, Ticket
 
 TimelineEntry = Annotated[
-    Order | Ticket | Interaction | PointsEntry | TierChange, strawberry.union("TimelineEntry")
+    Order | Ticket | Interaction | PointsEntry | TierChange | Opportunity, strawberry.union("TimelineEntry")
 ]
 
 # kind -> (info, ids) -> the GraphQL objects of those ids (None where gone); one batch per kind.
@@ -50,6 +51,7 @@ register_entry_loader("Ticket", _rows_as(sm.Ticket, Ticket.from_row))
 register_entry_loader("Interaction", _rows_as(sm.Interaction, Interaction.from_row))
 register_entry_loader("PointsEntry", _rows_as(mm.PointsEntry, PointsEntry.from_row))
 register_entry_loader("TierChange", _rows_as(mm.TierChange, TierChange.from_row))
+register_entry_loader("Opportunity", fetch_opportunities)
 
 
 @strawberry.type(name="TimelineConnection")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 0000
-Create Date: 2026-11-23 19:28:38.101168
+Create Date: 2026-11-23 19:31:08.347993
 """
 
 from collections.abc import Sequence
@@ -108,6 +108,30 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_membership_program_tenant_id_tenant')),
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_membership_program'))
     )
+    op.create_table('pipeline',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('created_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_pipeline_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_pipeline')),
+    sa.UniqueConstraint('tenant_id', 'name', name=op.f('uq_pipeline_tenant_id_name'))
+    )
+    op.create_table('reminder',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('target_id', sa.BigInteger(), nullable=False),
+    sa.Column('due_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('staff_id', sa.BigInteger(), nullable=False),
+    sa.Column('claimed_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('delivered', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_reminder_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_reminder')),
+    sa.UniqueConstraint('tenant_id', 'kind', 'target_id', 'due_at', name=op.f('uq_reminder_tenant_id_kind_target_id_due_at'))
+    )
     op.create_table('tier_node',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
@@ -169,6 +193,19 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_membership_tier_tenant_id_tenant')),
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_membership_tier')),
     sa.UniqueConstraint('tenant_id', 'program_id', 'rank', name=op.f('uq_membership_tier_tenant_id_program_id_rank'))
+    )
+    op.create_table('pipeline_stage',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('pipeline_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('rank', sa.BigInteger(), nullable=False),
+    sa.Column('probability', db.base.ExactDecimal(length=40), nullable=False),
+    sa.Column('outcome', sa.Enum('OPEN', 'WON', 'LOST', name='opportunitystatus', native_enum=False, length=10), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'pipeline_id'], ['pipeline.tenant_id', 'pipeline.id'], name=op.f('fk_pipeline_stage_tenant_id_pipeline_id_pipeline')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_pipeline_stage_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_pipeline_stage')),
+    sa.UniqueConstraint('tenant_id', 'pipeline_id', 'rank', name=op.f('uq_pipeline_stage_tenant_id_pipeline_id_rank'))
     )
     op.create_table('staff',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
@@ -259,6 +296,40 @@ def upgrade() -> None:
         batch_op.create_index('ix_membership_customer', ['tenant_id', 'customer_id'], unique=False)
         batch_op.create_index('ix_membership_tier', ['tenant_id', 'tier_id'], unique=False)
 
+    op.create_table('opportunity',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('pipeline_id', sa.BigInteger(), nullable=False),
+    sa.Column('stage_id', sa.BigInteger(), nullable=False),
+    sa.Column('customer_id', sa.BigInteger(), nullable=False),
+    sa.Column('owner_id', sa.BigInteger(), nullable=False),
+    sa.Column('node_id', sa.BigInteger(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('amount_minor', sa.BigInteger(), nullable=False),
+    sa.Column('amount_reporting_minor', sa.BigInteger(), nullable=False),
+    sa.Column('expected_close_date', sa.Date(), nullable=True),
+    sa.Column('status', sa.Enum('OPEN', 'WON', 'LOST', name='opportunitystatus', native_enum=False, length=10), nullable=False),
+    sa.Column('lost_reason', sa.String(length=500), nullable=True),
+    sa.Column('won_order_id', sa.BigInteger(), nullable=True),
+    sa.Column('closed_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'customer_id'], ['customer.tenant_id', 'customer.id'], name=op.f('fk_opportunity_tenant_id_customer_id_customer')),
+    sa.ForeignKeyConstraint(['tenant_id', 'node_id'], ['tier_node.tenant_id', 'tier_node.id'], name=op.f('fk_opportunity_tenant_id_node_id_tier_node')),
+    sa.ForeignKeyConstraint(['tenant_id', 'owner_id'], ['staff.tenant_id', 'staff.id'], name=op.f('fk_opportunity_tenant_id_owner_id_staff')),
+    sa.ForeignKeyConstraint(['tenant_id', 'pipeline_id'], ['pipeline.tenant_id', 'pipeline.id'], name=op.f('fk_opportunity_tenant_id_pipeline_id_pipeline')),
+    sa.ForeignKeyConstraint(['tenant_id', 'stage_id'], ['pipeline_stage.tenant_id', 'pipeline_stage.id'], name=op.f('fk_opportunity_tenant_id_stage_id_pipeline_stage')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_opportunity_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_opportunity'))
+    )
+    with op.batch_alter_table('opportunity', schema=None) as batch_op:
+        batch_op.create_index('ix_opportunity_created', ['tenant_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_opportunity_customer', ['tenant_id', 'customer_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_opportunity_node', ['tenant_id', 'node_id'], unique=False)
+        batch_op.create_index('ix_opportunity_status_close_date', ['tenant_id', 'status', 'expected_close_date'], unique=False)
+        batch_op.create_index('ix_opportunity_status_closed_at', ['tenant_id', 'status', 'closed_at'], unique=False)
+
     op.create_table('sales_order',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
@@ -343,6 +414,21 @@ def upgrade() -> None:
     with op.batch_alter_table('coupon', schema=None) as batch_op:
         batch_op.create_index('ix_coupon_membership', ['tenant_id', 'membership_id'], unique=False)
 
+    op.create_table('opportunity_stage_change',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('opportunity_id', sa.BigInteger(), nullable=False),
+    sa.Column('from_stage_id', sa.BigInteger(), nullable=True),
+    sa.Column('to_stage_id', sa.BigInteger(), nullable=False),
+    sa.Column('actor_id', sa.BigInteger(), nullable=True),
+    sa.Column('at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'opportunity_id'], ['opportunity.tenant_id', 'opportunity.id'], name=op.f('fk_opportunity_stage_change_tenant_id_opportunity_id_opportunity')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_opportunity_stage_change_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_opportunity_stage_change'))
+    )
+    with op.batch_alter_table('opportunity_stage_change', schema=None) as batch_op:
+        batch_op.create_index('ix_opportunity_stage_change_opp', ['tenant_id', 'opportunity_id', 'at'], unique=False)
+
     op.create_table('order_line',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
@@ -381,6 +467,29 @@ def upgrade() -> None:
     with op.batch_alter_table('points_entry', schema=None) as batch_op:
         batch_op.create_index('ix_points_entry_ledger', ['tenant_id', 'membership_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_points_entry_qualifying', ['tenant_id', 'membership_id', 'qualifies_at'], unique=False)
+
+    op.create_table('task',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('due_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('done_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('assignee_id', sa.BigInteger(), nullable=False),
+    sa.Column('customer_id', sa.BigInteger(), nullable=True),
+    sa.Column('opportunity_id', sa.BigInteger(), nullable=True),
+    sa.Column('node_id', sa.BigInteger(), nullable=False),
+    sa.Column('created_by_id', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'assignee_id'], ['staff.tenant_id', 'staff.id'], name=op.f('fk_task_tenant_id_assignee_id_staff')),
+    sa.ForeignKeyConstraint(['tenant_id', 'customer_id'], ['customer.tenant_id', 'customer.id'], name=op.f('fk_task_tenant_id_customer_id_customer')),
+    sa.ForeignKeyConstraint(['tenant_id', 'node_id'], ['tier_node.tenant_id', 'tier_node.id'], name=op.f('fk_task_tenant_id_node_id_tier_node')),
+    sa.ForeignKeyConstraint(['tenant_id', 'opportunity_id'], ['opportunity.tenant_id', 'opportunity.id'], name=op.f('fk_task_tenant_id_opportunity_id_opportunity')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_task_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_task'))
+    )
+    with op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.create_index('ix_task_assignee_due', ['tenant_id', 'assignee_id', 'due_at'], unique=False)
+        batch_op.create_index('ix_task_due_open', ['due_at', 'done_at'], unique=False)
 
     op.create_table('ticket_comment',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
@@ -448,6 +557,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_ticket_comment_ticket')
 
     op.drop_table('ticket_comment')
+    with op.batch_alter_table('task', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_due_open')
+        batch_op.drop_index('ix_task_assignee_due')
+
+    op.drop_table('task')
     with op.batch_alter_table('points_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_points_entry_qualifying')
         batch_op.drop_index('ix_points_entry_ledger')
@@ -457,6 +571,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_order_line_order')
 
     op.drop_table('order_line')
+    with op.batch_alter_table('opportunity_stage_change', schema=None) as batch_op:
+        batch_op.drop_index('ix_opportunity_stage_change_opp')
+
+    op.drop_table('opportunity_stage_change')
     with op.batch_alter_table('coupon', schema=None) as batch_op:
         batch_op.drop_index('ix_coupon_membership')
 
@@ -473,6 +591,14 @@ def downgrade() -> None:
         batch_op.drop_index('ix_sales_order_customer')
 
     op.drop_table('sales_order')
+    with op.batch_alter_table('opportunity', schema=None) as batch_op:
+        batch_op.drop_index('ix_opportunity_status_closed_at')
+        batch_op.drop_index('ix_opportunity_status_close_date')
+        batch_op.drop_index('ix_opportunity_node')
+        batch_op.drop_index('ix_opportunity_customer')
+        batch_op.drop_index('ix_opportunity_created')
+
+    op.drop_table('opportunity')
     with op.batch_alter_table('membership', schema=None) as batch_op:
         batch_op.drop_index('ix_membership_tier')
         batch_op.drop_index('ix_membership_customer')
@@ -491,6 +617,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_staff_email')
 
     op.drop_table('staff')
+    op.drop_table('pipeline_stage')
     op.drop_table('membership_tier')
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_search_trgm', postgresql_using='gin', postgresql_ops={'search_text': 'gin_trgm_ops'})
@@ -503,6 +630,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tier_node_parent')
 
     op.drop_table('tier_node')
+    op.drop_table('reminder')
+    op.drop_table('pipeline')
     op.drop_table('membership_program')
     op.drop_table('idempotency_key')
     op.drop_table('exchange_rate')
