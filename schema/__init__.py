@@ -15,7 +15,7 @@ from schema.extensions import MaskInternalErrors, RequireViewer, StatementCounte
 from schema.relay import NODE_TYPES
 
 # Each domain's `schema/<domain>/fields.py` may define Query, Mutation, Subscription.
-DOMAINS = ["core", "tree"]
+DOMAINS = ["core", "tree", "chat"]
 
 # Types reachable only through interfaces or unions must be listed for the schema.
 EXTRA_TYPES: list[Any] = []

@@ -1,0 +1,44 @@
+"""What goes into the engine and what comes out: platform-neutral messages and buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Telegram's limit for callback data; every platform gets the same short tokens.
+MAX_BUTTON_DATA = 64
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A message or a button press from one chat."""
+
+    platform: str  # "telegram", "console": also the channel logged interactions carry
+    chat_id: str
+    text: str | None = None
+    callback: str | None = None  # the data of the pressed button
+    language: str | None = None  # the client's language, used until the chat is linked
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+    def __post_init__(self) -> None:
+        if len(self.data.encode()) > MAX_BUTTON_DATA:
+            raise ValueError(f"button data over {MAX_BUTTON_DATA} bytes: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to send; `edit` replaces the message whose button was pressed instead."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    edit: bool = False
+
+
+def rows(*buttons: Button | None, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
+    """Buttons laid out `per_row` to a row; None entries are skipped."""
+    present = [b for b in buttons if b is not None]
+    return tuple(tuple(present[i:i + per_row]) for i in range(0, len(present), per_row))

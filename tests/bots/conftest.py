@@ -1,0 +1,106 @@
+"""Fixtures for the bot: an engine on the test app, linked chats, a scripted chat."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from bots.engine import Engine
+from bots.replies import Incoming, Reply
+from db.models.core import Role, Staff
+from db.base import new_id
+from db.models.customers import Customer
+from db.models.tree import TierNode, path_segment
+from tests.conftest import Api, Tenant
+
+LINK_CODE = "mutation { createChatLinkCode { code expiresAt errors { code message } } }"
+_chat_ids = itertools.count(1000)
+
+
+@dataclass
+class Chat:
+    """One chat talking to the engine, keeping every reply it got."""
+
+    engine: Engine
+    chat_id: str
+    platform: str = "console"
+    language: str | None = None
+    replies: list[Reply] = field(default_factory=list)
+
+    async def send(self, text: str) -> list[Reply]:
+        return await self._go(Incoming(self.platform, self.chat_id, text=text, language=self.language))
+
+    async def press(self, data: str) -> list[Reply]:
+        return await self._go(Incoming(self.platform, self.chat_id, callback=data, language=self.language))
+
+    async def press_label(self, label: str) -> list[Reply]:
+        """Press the button labelled `label` on the latest message that has one."""
+        for reply in reversed(self.replies):
+            for row in reply.buttons:
+                for button in row:
+                    if button.label == label or button.label.startswith(label):
+                        return await self.press(button.data)
+        raise AssertionError(f"no button {label!r} in {self.replies}")
+
+    async def _go(self, msg: Incoming) -> list[Reply]:
+        out = await self.engine.handle(msg)
+        self.replies.extend(out)
+        return out
+
+    @property
+    def last(self) -> str:
+        return self.replies[-1].text
+
+
+@pytest.fixture
+def engine(api: Api) -> Engine:
+    return Engine(api.app.state.canopy)
+
+
+async def new_code(api: Api, token: str) -> str:
+    data = await api.ok(LINK_CODE, token=token)
+    assert data["createChatLinkCode"]["errors"] == []
+    return data["createChatLinkCode"]["code"]
+
+
+async def linked_chat(api: Api, engine: Engine, token: str, *, platform: str = "console") -> Chat:
+    chat = Chat(engine, str(next(_chat_ids)), platform=platform)
+    replies = await chat.send(f"/start {await new_code(api, token)}")
+    assert "Linked to" in replies[0].text or "已绑定" in replies[0].text, replies
+    return chat
+
+
+async def add_staff(api: Api, tenant: Tenant, *, role: Role, node_id: int, locale: str = "en") -> str:
+    """A staff member scoped to `node_id`; returns their API token."""
+    token = await api.make_staff(tenant, role=role, scope_node_id=node_id)
+    if locale != "en":
+        email = (await api.ok("{ me { email } }", token=token))["me"]["email"]
+        async with api.db.transaction(tenant_id=tenant.id) as session:
+            await session.execute(update(Staff).where(Staff.email == email).values(locale=locale))
+    return token
+
+
+async def add_store(api: Api, tenant: Tenant, code: str, *, parent_id: int | None = None) -> int:
+    """A store node under `parent_id` (default: the root), written directly for test setup."""
+    async with api.db.transaction(tenant_id=tenant.id) as session:
+        parent = await session.get(TierNode, (tenant.id, parent_id or tenant.root_id))
+        assert parent is not None
+        node_id = new_id()
+        session.add(TierNode(
+            tenant_id=tenant.id, id=node_id, parent_id=parent.id, code=code, name=f"Store {code}",
+            kind="store", path=f"{parent.path}{path_segment(node_id)}/", depth=parent.depth + 1,
+        ))
+        return node_id
+
+
+async def add_customer(api: Api, tenant: Tenant, *, node_id: int, name: str, **fields: Any) -> int:
+    """A customer row written directly (test setup; the bot itself reads only through GraphQL)."""
+    async with api.db.transaction(tenant_id=tenant.id) as session:
+        row = Customer(tenant_id=tenant.id, node_id=node_id, name=name, **fields)
+        session.add(row)
+        await session.flush()
+        return row.id
