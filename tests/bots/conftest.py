@@ -11,8 +11,8 @@ from sqlalchemy import update
 
 from bots.engine import Engine
 from bots.replies import Incoming, Reply
-from db.models.core import Role, Staff
 from db.base import new_id
+from db.models.core import Role, Staff
 from db.models.customers import Customer
 from db.models.tree import TierNode, path_segment
 from tests.conftest import Api, Tenant
