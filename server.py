@@ -21,6 +21,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from bots.telegram import WEBHOOK_ROUTE, webhook_bot
 from config import Settings
 from db.migrate import migrate
 from db.session import Database
@@ -136,7 +137,8 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if migrate_on_start:
             await migrate(db)
-        yield
+        async with webhook_bot(state):
+            yield
         await db.dispose()
 
     app = Starlette(
@@ -144,6 +146,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            WEBHOOK_ROUTE,
         ],
         middleware=[Middleware(RequestLog)],
         lifespan=lifespan,

@@ -42,3 +42,40 @@ def rows(*buttons: Button | None, per_row: int = 1) -> tuple[tuple[Button, ...],
     """Buttons laid out `per_row` to a row; None entries are skipped."""
     present = [b for b in buttons if b is not None]
     return tuple(tuple(present[i:i + per_row]) for i in range(0, len(present), per_row))
+
+
+def text_units(text: str) -> int:
+    """Length as messengers count it (UTF-16 code units: an emoji counts 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` units, cut at line ends where possible."""
+    pieces: list[str] = []
+    rest = text
+    while text_units(rest) > limit:
+        cut = _fit(rest, limit)
+        newline = rest.rfind("\n", 0, cut)
+        if newline > cut // 2:
+            cut = newline + 1
+        pieces.append(rest[:cut].rstrip("\n"))
+        rest = rest[cut:]
+    pieces.append(rest)
+    return pieces
+
+
+def truncate(text: str, limit: int, note: str) -> str:
+    """`text` shortened to `limit` units, ending with `note` when cut."""
+    if text_units(text) <= limit:
+        return text
+    return text[:_fit(text, limit - text_units(note) - 1)].rstrip() + "\n" + note
+
+
+def _fit(text: str, limit: int) -> int:
+    """The longest prefix length of `text` within `limit` units."""
+    units = 0
+    for i, ch in enumerate(text):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > limit:
+            return i
+    return len(text)

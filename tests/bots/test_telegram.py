@@ -1,0 +1,114 @@
+"""The real python-telegram-bot stack against a fake Bot API on loopback: no network."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bots.replies import Button, Reply, rows, text_units
+from bots.telegram import MAX_MESSAGE, WEBHOOK_PATH, send_replies
+from config import Settings
+from db.models.chat import ChatUpdate
+from db.models.core import Role
+from schema.relay import to_global_id
+from server import create_app
+from tests.bots.conftest import add_customer, add_staff, add_store, new_code
+from tests.bots.fake_telegram import TOKEN, FakeBotApi, button_update, text_update
+from tests.conftest import Api, Tenant
+
+SECRET = "s3cret-webhook-token"
+
+
+@dataclass
+class Webhook:
+    telegram: FakeBotApi
+    client: httpx.AsyncClient
+    app: Any
+
+    async def post(self, update: dict[str, Any], *, secret: str | None = SECRET) -> httpx.Response:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+        return await self.client.post(WEBHOOK_PATH, json=update, headers=headers)
+
+    def texts(self) -> list[str]:
+        return [p["text"] for p in self.telegram.sent()]
+
+
+@pytest.fixture
+async def hook(api: Api) -> AsyncIterator[Webhook]:
+    """`canopy serve` with the bot configured, its lifespan running, Telegram faked."""
+    async with FakeBotApi().running() as telegram:
+        settings = Settings(database_url=api.db.url, telegram_token=TOKEN, telegram_secret=SECRET,
+                            telegram_api_url=telegram.url)
+        app = create_app(settings, db=api.db, migrate_on_start=False)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                yield Webhook(telegram, client, app)
+
+
+async def test_link_then_card_through_buttons(api: Api, tenant: Tenant, hook: Webhook) -> None:
+    # given
+    store = await add_store(api, tenant, "DE-01")
+    token = await add_staff(api, tenant, role=Role.SALES, node_id=store)
+    customer_id = await add_customer(api, tenant, node_id=store, name="Alice Weber", phone="+4930123456")
+    assert hook.telegram.calls[0][0] == "getMe"
+    # when
+    resp = await hook.post(text_update(77, f"/start {await new_code(api, token)}"))
+    # then
+    assert resp.status_code == 200
+    assert hook.texts()[0].startswith("Linked to Sales")
+    assert hook.telegram.sent()[0]["chat_id"] == 77
+    # when: a button of an earlier card is pressed
+    await hook.post(button_update(77, f"c:{to_global_id('Customer', customer_id)}", message_id=600))
+    # then
+    assert hook.telegram.sent("answerCallbackQuery")
+    card = hook.telegram.sent()[-1]
+    assert card["text"].startswith("👤 Alice Weber\nStore: Store DE-01 (DE-01)")
+
+
+async def test_wrong_or_missing_secret_is_401_and_nothing_runs(hook: Webhook) -> None:
+    assert (await hook.post(text_update(5, "/help"), secret="nope")).status_code == 401
+    assert (await hook.post(text_update(5, "/help"), secret=None)).status_code == 401
+    assert hook.telegram.sent() == []
+
+
+async def test_repeated_update_id_is_applied_once(api: Api, hook: Webhook) -> None:
+    update = text_update(9, "/help")
+    for _ in range(3):
+        assert (await hook.post(update)).status_code == 200
+    assert len(hook.telegram.sent()) == 1
+    assert "not linked" in hook.texts()[0]
+    async with api.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(ChatUpdate)) == 1
+
+
+async def test_long_reply_is_split_and_long_edit_truncated(hook: Webhook) -> None:
+    # given
+    application = hook.app.state.canopy.extras["telegram"]
+    long_list = "\n".join(f"{i:05d} 名字 · Berlin" for i in range(1000))
+    # when
+    await send_replies(application.bot, 31, [Reply(long_list, rows(Button("Next", "pg:1:1"))),
+                                             Reply("y" * 5000, edit=True)],
+                       edit_message_id=42, language="zh-CN")
+    # then
+    sent = hook.telegram.sent()
+    assert len(sent) == 5 and all(text_units(p["text"]) <= MAX_MESSAGE for p in sent)
+    assert "\n".join(p["text"] for p in sent) == long_list
+    assert [("reply_markup" in p) for p in sent] == [False, False, False, False, True]
+    edited = hook.telegram.sent("editMessageText")[0]
+    assert edited["message_id"] == 42 and len(edited["text"]) <= MAX_MESSAGE
+    assert edited["text"].endswith("…（消息过长，已截断）")
+
+
+async def test_non_text_message_gets_a_hint(hook: Webhook) -> None:
+    update = text_update(12, "x")
+    del update["message"]["text"]
+    update["message"]["sticker"] = {"file_id": "f", "file_unique_id": "u", "type": "regular",
+                                    "width": 1, "height": 1, "is_animated": False, "is_video": False}
+    assert (await hook.post(update)).status_code == 200
+    assert hook.texts() == ["I read text messages and buttons only. /help lists what I can do."]
