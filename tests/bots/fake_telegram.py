@@ -33,7 +33,14 @@ class FakeBotApi:
         self.pending_updates: list[dict[str, Any]] = []
         self.url = ""
         self._message_ids = itertools.count(500)
+        self._changed = asyncio.Event()
         self.app = Starlette(routes=[Route("/bot{token}/{method}", self.endpoint, methods=["GET", "POST"])])
+
+    async def wait_for_messages(self, count: int) -> None:
+        """Until `count` messages were sent (the polling test's only way to know it is done)."""
+        while len(self.sent()) < count:
+            self._changed.clear()
+            await self._changed.wait()
 
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == method]
@@ -46,6 +53,7 @@ class FakeBotApi:
         params = {k: orjson.loads(v) if k in _JSON_FIELDS else v for k, v in form}
         if method != "getUpdates":
             self.calls.append((method, params))
+            self._changed.set()
         return JSONResponse({"ok": True, "result": self.result(method, params)})
 
     def result(self, method: str, params: dict[str, Any]) -> Any:

@@ -11,10 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bots.replies import Button, Reply, rows, text_units
-from bots.telegram import MAX_MESSAGE, WEBHOOK_PATH, send_replies
+from bots.telegram import MAX_MESSAGE, WEBHOOK_PATH, build_application, send_replies
 from config import Settings
 from db.models.chat import ChatUpdate
 from db.models.core import Role
+from schema.context import AppState
 from schema.relay import to_global_id
 from server import create_app
 from tests.bots.conftest import add_customer, add_staff, add_store, new_code
@@ -112,3 +113,25 @@ async def test_non_text_message_gets_a_hint(hook: Webhook) -> None:
                                     "width": 1, "height": 1, "is_animated": False, "is_video": False}
     assert (await hook.post(update)).status_code == 200
     assert hook.texts() == ["I read text messages and buttons only. /help lists what I can do."]
+
+
+async def test_long_polling_applies_updates_through_the_same_handlers(api: Api, tenant: Tenant) -> None:
+    async with FakeBotApi().running() as telegram:
+        # given: updates waiting at the fake Telegram, one of them delivered twice
+        code = await new_code(api, tenant.token)
+        link, helped = text_update(55, f"/start {code}"), text_update(55, "/help")
+        telegram.pending_updates = [link, helped, helped, text_update(55, "/cancel")]
+        state = AppState(settings=Settings(database_url=api.db.url, telegram_api_url=telegram.url), db=api.db)
+        application = build_application(state, token=TOKEN, webhook=False)
+        # when
+        async with application:
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(poll_interval=0)
+            await telegram.wait_for_messages(4)
+            await application.updater.stop()
+            await application.stop()
+        # then
+        texts = [p["text"] for p in telegram.sent()]
+        assert texts[0].startswith("Linked to Administrator") and texts[1].startswith("What I can do:")
+        assert texts[2].startswith("What I can do:") and texts[3:] == ["Nothing to cancel."]
