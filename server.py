@@ -25,6 +25,7 @@ from bots.telegram import WEBHOOK_ROUTE, webhook_bot
 from config import Settings
 from db.migrate import migrate
 from db.session import Database
+from metrics import metrics_endpoint, observe
 from resolvers.auth import viewer_for_token
 from schema import build_schema
 from schema.context import AppState, Context
@@ -65,7 +66,8 @@ class CanopyGraphQL(GraphQL):
         if isinstance(request, Request):
             token = _bearer(request.headers.get("authorization"))
             if token:
-                ctx.set_viewer(await self._viewer(token))
+                # The token lookup opens the request's own session: no second connection.
+                ctx.set_viewer(await viewer_for_token(ctx.session, token))
         return ctx
 
     async def _viewer(self, token: str) -> Any:
@@ -114,12 +116,14 @@ class RequestLog:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            elapsed = time.perf_counter() - start
+            observe(scope["method"], scope["path"], status["code"], elapsed)
             ctx = scope.get("state", {}).get("canopy_context")
             log.info(
                 "request",
                 extra={
                     "method": scope["method"], "path": scope["path"], "status": status["code"],
-                    "ms": round((time.perf_counter() - start) * 1000, 2),
+                    "ms": round(elapsed * 1000, 2),
                     "request_id": getattr(ctx, "request_id", None),
                 },
             )
@@ -146,6 +150,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            Route("/metrics", metrics_endpoint),
             WEBHOOK_ROUTE,
         ],
         middleware=[Middleware(RequestLog)],

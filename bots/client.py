@@ -42,11 +42,9 @@ class GraphQLClient:
 
     async def run(self, name: str, **variables: Any) -> dict[str, Any]:
         op = self.operation(name)
+        # The schema's CloseSession extension ends the context's session with the operation.
         ctx = Context(self.app, viewer=self.viewer)
-        try:
-            result = await self.schema.execute(op.source, variable_values=variables, context_value=ctx)
-        finally:
-            await ctx.close()
+        result = await self.schema.execute(op.source, variable_values=variables, context_value=ctx)
         if result.errors:
             log.warning("bot operation %s failed: %s", name, [e.message for e in result.errors])
             raise OperationFailed(result.errors[0].message)

@@ -46,7 +46,9 @@ def register(sub: Any) -> None:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    logging.getLogger("canopy").setLevel(logging.INFO)
+    from logs import configure_logging
+
+    configure_logging(logging.INFO)
     uvicorn.run(
         "server:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
         log_level="info", proxy_headers=True,

@@ -82,6 +82,7 @@ async def issue_token(
 class LoginResult:
     token: str
     staff: Staff
+    viewer: Viewer
 
 
 async def login(
@@ -106,11 +107,15 @@ async def login(
     staff = matches[0]
     session.info["tenant_id"] = staff.tenant_id
     session.info["actor_id"] = staff.id
-    secret, _ = await issue_token(
+    secret, token = await issue_token(
         session, staff, name="login", kind="session",
         expires_at=utcnow() + timedelta(days=token_days),
     )
-    return LoginResult(token=secret, staff=staff)
+    scope = await session.get(TierNode, (staff.tenant_id, staff.scope_node_id))
+    assert scope is not None
+    tenant = next(t for s, t in candidates if s is staff)
+    viewer = viewer_of(staff, scope.path, token_id=token.id, reporting_currency=tenant.reporting_currency)
+    return LoginResult(token=secret, staff=staff, viewer=viewer)
 
 
 async def viewer_for_token(session: AsyncSession, secret: str) -> Viewer | None:

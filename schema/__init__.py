@@ -11,7 +11,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from schema.extensions import MaskInternalErrors, RequireViewer, StatementCounter
+from schema.extensions import CloseSession, MaskInternalErrors, RequireViewer, StatementCounter
 from schema.relay import NODE_TYPES
 
 # Each domain's `schema/<domain>/fields.py` may define Query, Mutation, Subscription.
@@ -39,6 +39,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: QueryDepthLimiter(max_depth=15),
         lambda: MaxAliasesLimiter(max_alias_count=50),
         lambda: MaxTokensLimiter(max_token_count=4000),
+        CloseSession,
         RequireViewer,
         StatementCounter,
         MaskInternalErrors,

@@ -62,14 +62,14 @@ class Context:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """The request session for reads; the snapshot ends with the block."""
+        """The request session for reads.
+
+        The read transaction stays open until a write (which ends it first, so
+        the write sees the latest data) or the end of the operation: one BEGIN
+        per request rather than one per loader batch.
+        """
         async with self._lock:
-            session = self.session
-            try:
-                yield session
-            finally:
-                if session.in_transaction():
-                    await session.commit()
+            yield self.session
 
     @asynccontextmanager
     async def write(self, operation: str) -> AsyncIterator[AsyncSession]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import ExecutionResult, FieldNode, GraphQLError, OperationDefinitionNode
 from strawberry.extensions import MaskErrors, SchemaExtension
 
 from db.session import statement_counter
+from schema.context import Context
 from schema.errors import unauthenticated
 
 # Root fields an anonymous caller may use.
@@ -49,6 +50,20 @@ class RequireViewer(SchemaExtension):
         if getattr(ctx.context, "viewer", None) is None and not _root_fields(ctx) <= PUBLIC_FIELDS:
             ctx.result = ExecutionResult(data=None, errors=[unauthenticated()])
         yield
+
+
+class CloseSession(SchemaExtension):
+    """The request's session ends with the operation (its connection goes back to the pool)."""
+
+    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+        yield
+        ctx = self.execution_context.context
+        if isinstance(ctx, Context) and not _is_subscription(ctx):
+            await ctx.close()
+
+
+def _is_subscription(ctx: Context) -> bool:
+    return getattr(ctx.request, "scope", {}).get("type") == "websocket"
 
 
 class StatementCounter(SchemaExtension):

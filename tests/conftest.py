@@ -8,6 +8,7 @@ skips those tests, with CI=true it fails them.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import shutil
 import uuid
@@ -37,7 +38,8 @@ PASSWORD = "correct horse battery"
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        item.add_marker(pytest.mark.asyncio(loop_scope="session"))
+        if inspect.iscoroutinefunction(getattr(item, "function", None)):
+            item.add_marker(pytest.mark.asyncio(loop_scope="session"))
 
 
 _prepared: dict[str, Any] = {}

@@ -71,6 +71,7 @@ class Mutation:
                     )
         except DomainError as exc:
             return LoginPayload(errors=user_errors(exc))
+        ctx.set_viewer(result.viewer)  # the rest of this response is seen as the new staff member
         return LoginPayload(token=result.token, staff=Staff.from_row(result.staff))
 
     @strawberry.mutation

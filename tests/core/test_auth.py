@@ -74,7 +74,9 @@ async def test_unknown_global_id_is_null(api: Api, tenant: Tenant) -> None:
     assert data == {"node": None, "a": None}
 
 
-async def test_healthz(api: Api) -> None:
+async def test_healthz_and_metrics(api: Api) -> None:
     resp = await api.client.get("/healthz")
     assert resp.status_code == 200
     assert resp.json()["status"] == "ok"
+    metrics = (await api.client.get("/metrics")).text
+    assert 'canopy_http_requests_total{method="GET",path="/healthz",status="200"}' in metrics

@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-23 17:47:07.255235
+Revises: 0000
+Create Date: 2026-11-23 17:52:27.452805
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql
 import db.base
 
 revision: str = '0001'
-down_revision: str | None = None
+down_revision: str | None = '0000'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -62,6 +62,18 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_event_tenant_id_tenant')),
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_event')),
     sa.UniqueConstraint('tenant_id', 'seq', name=op.f('uq_event_tenant_id_seq'))
+    )
+    op.create_table('idempotency_key',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('operation', sa.String(length=100), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('fingerprint', sa.String(length=64), nullable=False),
+    sa.Column('result_id', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_idempotency_key_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_idempotency_key')),
+    sa.UniqueConstraint('tenant_id', 'operation', 'key', name=op.f('uq_idempotency_key_tenant_id_operation_key'))
     )
     op.create_table('tier_node',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
@@ -167,6 +179,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tier_node_parent')
 
     op.drop_table('tier_node')
+    op.drop_table('idempotency_key')
     op.drop_table('event')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entry_entity')
