@@ -181,9 +181,9 @@ async def _history_page(turn: Turn, listing: dict[str, Any], page: int, *, edit:
 def entry_text(turn: Turn, e: dict[str, Any]) -> str:
     t, kind = turn.t, e.get("__typename")
     if kind == "Order" and "number" in e:
-        return f"🛒 {t.when(e['placedAt'])} {t('history.order', number=e['number'], status=e['status'], total=t.money(e['total']))}"
+        return f"🛒 {t.when(e['placedAt'])} {t('history.order', number=e['number'], status=e['orderStatus'], total=t.money(e['total']))}"
     if kind == "Ticket" and "number" in e:
-        return f"🎫 {t.when(e['createdAt'])} {e['number']} {e['subject']} [{e['status']}]"
+        return f"🎫 {t.when(e['createdAt'])} {e['number']} {e['subject']} [{e['ticketStatus']}]"
     if kind == "Interaction" and "kind" in e:
         who = (e.get("staff") or {}).get("name", "")
         return f"💬 {t.when(e['occurredAt'])} {t('kind.' + e['kind'])} ({e['channel']}, {who}): {e['summary'][:200]}"

@@ -69,13 +69,11 @@ def fit_operation(schema: GraphQLSchema, source: str) -> Operation | None:
     fragments = {d.name.value: d for d in doc.definitions if isinstance(d, FragmentDefinitionNode)}
     assert len(ops) == 1 and ops[0].name is not None, "one named operation per file"
     op = ops[0]
-    usable = {
-        name for name, fragment in fragments.items()
-        if _valid(schema, DocumentNode(definitions=(fragment,)), _FRAGMENT_RULES)
-        and _valid(schema, _document(op, fragments, {name}))
-    }
-    if not _valid(schema, _document(op, fragments, usable)):
-        usable = set()
+    usable: set[str] = set()
+    for name, fragment in fragments.items():  # greedy: keep each fragment that still validates
+        alone = DocumentNode(definitions=(fragment,))
+        if _valid(schema, alone, _FRAGMENT_RULES) and _valid(schema, _document(op, fragments, usable | {name})):
+            usable.add(name)
     final = _document(op, fragments, usable)
     if not _valid(schema, final):
         return None

@@ -50,6 +50,10 @@ class Customer(Node):
         row = await by_id(info.context, tm.TierNode).load(self.row.node_id)
         return TierNode.from_row(row)
 
+    @strawberry.field(description="When the customer's personal data was erased (GDPR); null if never.")
+    def erased_at(self) -> datetime | None:
+        return self.row.erased_at
+
 
 async def fetch_customers(info: Info, pks: list[int]) -> list[Any]:
     """Customers by id, None where unknown or outside the viewer's subtree."""
