@@ -98,3 +98,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# The tenant filter hooks into CanopySession; importing it here means no session exists without it.
+from db import tenancy as _tenancy  # noqa: E402, F401

@@ -20,12 +20,14 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import db.models  # noqa: F401
 from config import Settings
 from db.base import Base
 from db.models.core import Role, Staff
+from db.models.customers import POSTGRES_EXTENSIONS
 from db.session import Database
 from resolvers.auth import hash_password, issue_token
 from resolvers.tenants import create_admin, get_or_create_tenant
@@ -63,6 +65,7 @@ async def _pg_schema() -> str:
         schema = f"t_{uuid.uuid4().hex[:12]}"
         admin = create_async_engine(PG_URL)
         try:
+            await _create_extensions(admin)
             async with admin.begin() as conn:
                 await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
             _prepared["pg"] = schema
@@ -82,8 +85,19 @@ async def _pg_schema() -> str:
     return _prepared["pg"]
 
 
+async def _create_extensions(admin: Any) -> None:
+    """Extensions live in `public` (on every test schema's search path), created once."""
+    for statement in POSTGRES_EXTENSIONS:
+        try:
+            async with admin.begin() as conn:
+                await conn.execute(text(statement))
+        except IntegrityError:
+            pass  # a parallel run created it at the same moment
+
+
 def _pg_database(schema: str, **kw: Any) -> Database:
-    return Database(PG_URL, connect_args={"server_settings": {"search_path": schema}}, **kw)
+    server_settings = {"search_path": f"{schema},public"}
+    return Database(PG_URL, connect_args={"server_settings": server_settings}, **kw)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

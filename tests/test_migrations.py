@@ -42,7 +42,7 @@ async def test_migrations_match_models_on_postgres() -> None:
         if IN_CI:
             pytest.fail(f"PostgreSQL unreachable in CI: {exc}")
         pytest.skip(f"PostgreSQL unreachable at {PG_URL}: {exc}")
-    database = Database(PG_URL, connect_args={"server_settings": {"search_path": schema}})
+    database = Database(PG_URL, connect_args={"server_settings": {"search_path": f"{schema}, public"}})
     try:
         await migrate(database)
         async with database.engine.connect() as conn:

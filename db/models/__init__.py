@@ -2,7 +2,7 @@
 
 from db.models import chat, core, customers, tree  # noqa: F401
 from db.models.core import ApiToken, AuditEntry, Event, IdempotencyKey, Role, Staff, Tenant
-from db.models.customers import Customer
+from db.models.customers import Customer, CustomerTag
 from db.models.tree import TierNode
 
-__all__ = ["ApiToken", "AuditEntry", "Customer", "Event", "IdempotencyKey", "Role", "Staff", "Tenant", "TierNode"]
+__all__ = ["ApiToken", "AuditEntry", "Customer", "CustomerTag", "Event", "IdempotencyKey", "Role", "Staff", "Tenant", "TierNode"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, TenantScoped, tenant_fk, utcnow
@@ -18,6 +18,12 @@ class Customer(TenantScoped, Base):
         tenant_fk("node_id", "tier_node"),
         Index("ix_customer_node", "tenant_id", "node_id"),
         Index("ix_customer_created", "tenant_id", "created_at", "id"),
+        # Substring search (LIKE '%term%') over search_text: trigram GIN on PostgreSQL
+        # (needs CREATE EXTENSION pg_trgm); SQLite scans, a btree could not help there.
+        Index(
+            "ix_customer_search_trgm", "search_text", postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     node_id: Mapped[int] = mapped_column(BigInteger)
@@ -26,8 +32,31 @@ class Customer(TenantScoped, Base):
     email: Mapped[str | None] = mapped_column(String(320), info={"pii": True})
     phone: Mapped[str | None] = mapped_column(String(32), info={"pii": True})
     locale: Mapped[str | None] = mapped_column(String(35))
+    # Display copy of the tags; customer_tag holds the same set, indexed for filters.
     tags: Mapped[list[str]] = mapped_column(default=list)
     attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Lowercased name, email, phone and external_ref, kept by resolvers/customers.py.
+    search_text: Mapped[str] = mapped_column(Text, default="", info={"pii": True})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     erased_at: Mapped[datetime | None]
+
+
+class CustomerTag(TenantScoped, Base):
+    """One row per (customer, tag): tag filters use the (tenant_id, tag) index on both backends."""
+
+    __tablename__ = "customer_tag"
+    __audited__ = False  # the customer's own `tags` column carries the audited change
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "customer_id", "tag"),
+        tenant_fk("customer_id", "customer", ondelete="CASCADE"),
+        Index("ix_customer_tag_tag", "tenant_id", "tag", "customer_id"),
+    )
+
+    customer_id: Mapped[int] = mapped_column(BigInteger)
+    tag: Mapped[str] = mapped_column(String(50))
+
+
+# What the metadata cannot say: the migration (and tests/conftest.py) run it on PostgreSQL
+# before creating the trigram index above.
+POSTGRES_EXTENSIONS = ["CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"]

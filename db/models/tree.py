@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ColumnElement, Index, String, UniqueConstraint, and_
+from sqlalchemy import BigInteger, ColumnElement, Index, String, UniqueConstraint, and_, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, PathString, TenantScoped, tenant_fk, utcnow
@@ -52,3 +52,9 @@ class TierNode(TenantScoped, Base):
 def in_subtree(path_column: ColumnElement[str], path: str) -> ColumnElement[bool]:
     """path_column lies in the subtree rooted at the node whose path is `path`."""
     return and_(path_column >= path, path_column < path[:-1] + "0")
+
+
+def in_subtree_of(path_column: ColumnElement[str], root_path: ColumnElement[str]) -> ColumnElement[bool]:
+    """in_subtree with the root's path a column (a join), not a value."""
+    end = func.substr(root_path, 1, func.length(root_path) - 1, type_=PathString).concat("0")
+    return and_(path_column >= root_path, path_column < end)

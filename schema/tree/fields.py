@@ -1,10 +1,25 @@
-"""Root fields of the tier tree."""
+"""Root fields and mutations of the tier tree."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from resolvers import tree
+from resolvers.viewer import Viewer
+from schema.mutation import run_mutation
+from schema.relay import decode_id, to_global_id
+from schema.tree.inputs import (
+    CreateTierNodeInput,
+    DeleteTierNodeInput,
+    DeleteTierNodePayload,
+    MoveTierNodeInput,
+    TierNodePayload,
+    UpdateTierNodeInput,
+)
 from schema.tree.types import TierNode, load_tier_node
 
 
@@ -17,6 +32,49 @@ class Query:
         return node
 
 
+def _payload(row: Any, errors: list[Any]) -> TierNodePayload:
+    return TierNodePayload(tier_node=TierNode.from_row(row) if row is not None else None, errors=errors)
+
+
 @strawberry.type
 class Mutation:
-    pass
+    @strawberry.mutation(description="A node under parentId; its settings override the inherited ones.")
+    async def create_tier_node(self, info: Info, input: CreateTierNodeInput) -> TierNodePayload:
+        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+            return await tree.create_tier_node(
+                session, viewer, parent_id=decode_id(input.parent_id, "TierNode"), code=input.code,
+                name=input.name, kind=input.kind,
+                settings=input.settings.values() if input.settings else {},
+            )
+
+        return _payload(*await run_mutation(info, "createTierNode", service))
+
+    @strawberry.mutation
+    async def update_tier_node(self, info: Info, input: UpdateTierNodeInput) -> TierNodePayload:
+        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+            return await tree.update_tier_node(
+                session, viewer, node_id=decode_id(input.id, "TierNode"), name=input.name,
+                kind=input.kind, settings=input.settings.values() if input.settings else {},
+            )
+
+        return _payload(*await run_mutation(info, "updateTierNode", service))
+
+    @strawberry.mutation(description="Re-parent a node with its whole subtree; under its own descendant: CONFLICT.")
+    async def move_tier_node(self, info: Info, input: MoveTierNodeInput) -> TierNodePayload:
+        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+            return await tree.move_tier_node(
+                session, viewer, node_id=decode_id(input.id, "TierNode"),
+                new_parent_id=decode_id(input.new_parent_id, "TierNode"),
+            )
+
+        return _payload(*await run_mutation(info, "moveTierNode", service))
+
+    @strawberry.mutation(description="Delete a node without children, customers or staff.")
+    async def delete_tier_node(self, info: Info, input: DeleteTierNodeInput) -> DeleteTierNodePayload:
+        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+            return await tree.delete_tier_node(session, viewer, node_id=decode_id(input.id, "TierNode"))
+
+        deleted, errors = await run_mutation(info, "deleteTierNode", service)
+        return DeleteTierNodePayload(
+            deleted_tier_node_id=to_global_id("TierNode", deleted) if deleted else None, errors=errors
+        )

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from db.models.customers import POSTGRES_EXTENSIONS
+
 revision: str = "0000"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -18,7 +20,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         # Trigram indexes keep case-insensitive substring search on customers fast.
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        for statement in POSTGRES_EXTENSIONS:
+            op.execute(statement)
 
 
 def downgrade() -> None:
