@@ -13,9 +13,7 @@ from bots.engine import Engine
 from bots.replies import Incoming, Reply
 from db.base import new_id
 from db.models.core import Role, Staff
-from db.models.customers import Customer
 from db.models.tree import TierNode, path_segment
-from schema import build_schema
 from schema.relay import from_global_id, to_global_id
 from tests.conftest import Api, Tenant
 
@@ -103,13 +101,6 @@ async def add_store(api: Api, tenant: Tenant, code: str, *, parent_id: int | Non
 
 async def add_customer(api: Api, tenant: Tenant, *, node_id: int, name: str, **fields: Any) -> int:
     """A customer made through createCustomer as the tenant's admin (search indexes it)."""
-    if "createCustomer" not in build_schema().as_str():
-        # Until the customers domain is merged: a bare row, enough for cards by id.
-        async with api.db.transaction(tenant_id=tenant.id) as session:
-            row = Customer(tenant_id=tenant.id, node_id=node_id, name=name, **fields)
-            session.add(row)
-            await session.flush()
-            return row.id
     given = {_camel(k): v for k, v in fields.items()}
     data = await api.ok(CREATE_CUSTOMER, {"input": {"nodeId": to_global_id("TierNode", node_id), "name": name,
                                                     **given}}, token=tenant.token)

@@ -10,7 +10,6 @@ from bots.engine import Engine
 from bots.operations import fit_operation
 from cli.chat import Console, staff_viewer
 from db.models.core import Role
-from schema.relay import to_global_id
 from tests.bots.conftest import add_customer, add_staff, new_code
 from tests.conftest import Api, Tenant
 
@@ -51,12 +50,14 @@ async def test_console_chat_scripted_from_stdin(api: Api, tenant: Tenant, engine
     assert not await console.linked_as(viewer)
     await console.send(f"/start {await new_code(api, token)}")
     assert await console.linked_as(viewer)
-    cid = await add_customer(api, tenant, node_id=tenant.root_id, name="Dora Console")
-    # when
-    await console.press(f"c:{to_global_id('Customer', cid)}")
-    await console.run(io.StringIO("/cancel\n\n/nope\n/quit\n/help\n"))
+    for name in ("Dora Console", "Doris Console"):
+        await add_customer(api, tenant, node_id=tenant.root_id, name=name)
+    # when: a search, then the second numbered choice typed as a number
+    await console.run(io.StringIO("/find console\n2\n/cancel\n\n/nope\n/quit\n/help\n"))
     # then
     lines = out.getvalue().splitlines()
     assert lines[0].startswith("Linked to Sales")
-    assert "👤 Dora Console" in lines
+    at = lines.index('2 customers match "console":')
+    assert lines[at + 1] == "[1] Doris Console · acme  [2] Dora Console · acme"
+    assert lines[at + 2:at + 4] == ["👤 Dora Console", "Store: acme (HQ)"]
     assert lines[-2:] == ["Nothing to cancel.", "I don't know /nope. /help lists what I can do."]
