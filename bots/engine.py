@@ -47,11 +47,11 @@ class Engine:
     async def _handle(self, msg: Incoming) -> list[Reply]:
         command, args = _split_command(msg.text)
         db = self.app.db
+        linked = None
         async with db.session() as session:
             tenant_id = await chat.tenant_of_chat(session, platform=msg.platform, external_id=msg.chat_id)
-        linked = None
-        if tenant_id is not None:
-            async with db.session(tenant_id=tenant_id) as session:
+            if tenant_id is not None:
+                session.info["tenant_id"] = tenant_id  # from here on confined to the chat's tenant
                 linked = await chat.viewer_for_chat(session, platform=msg.platform, external_id=msg.chat_id)
         if command == "start" and args:
             return await self._link(msg, args)
