@@ -188,7 +188,7 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
         raise bad_input("malformed cursor") from exc
 
 
-def _keyset(order: Sequence[OrderKey], cursor: str, after: bool) -> Any:
+def keyset(order: Sequence[OrderKey], cursor: str, after: bool) -> Any:
     """Rows strictly after (or before) the cursor in the given order."""
     cols = [c for c, _ in order]
     values = decode_cursor(cursor, len(cols))
@@ -198,7 +198,7 @@ def _keyset(order: Sequence[OrderKey], cursor: str, after: bool) -> Any:
     return left > right if forward else left < right
 
 
-def _ordered(order: Sequence[OrderKey], reverse: bool) -> list[Any]:
+def ordered(order: Sequence[OrderKey], reverse: bool) -> list[Any]:
     return [c.asc() if desc == reverse else c.desc() for c, desc in order]
 
 
@@ -237,10 +237,10 @@ def build_connection(
 def page_statement(stmt: Select[Any], order: Sequence[OrderKey], args: PageArgs) -> Select[Any]:
     _check_order(order)
     if args.after:
-        stmt = stmt.where(_keyset(order, args.after, after=True))
+        stmt = stmt.where(keyset(order, args.after, after=True))
     if args.before:
-        stmt = stmt.where(_keyset(order, args.before, after=False))
-    return stmt.order_by(*_ordered(order, reverse=args.backwards)).limit(args.size + 1)
+        stmt = stmt.where(keyset(order, args.before, after=False))
+    return stmt.order_by(*ordered(order, reverse=args.backwards)).limit(args.size + 1)
 
 
 async def paginate(
@@ -253,9 +253,8 @@ async def paginate(
 
     async def count() -> int:
         async with ctx.read() as session:
-            counted = stmt.order_by(None).with_only_columns(func.count()).select_from(
-                *stmt.get_final_froms()
-            )
+            # Counting over the statement as a subquery keeps its joins and filters intact.
+            counted = select(func.count()).select_from(stmt.order_by(None).subquery())
             return int(await session.scalar(counted) or 0)
 
     return build_connection(rows, args, order, convert, count)
@@ -281,11 +280,11 @@ def nested_pages(
         for args, parents in groups.items():
             base = select(model).where(parent_col.in_(set(parents)), *where())
             if args.after:
-                base = base.where(_keyset(order, args.after, after=True))
+                base = base.where(keyset(order, args.after, after=True))
             if args.before:
-                base = base.where(_keyset(order, args.before, after=False))
+                base = base.where(keyset(order, args.before, after=False))
             rn = func.row_number().over(
-                partition_by=parent_col, order_by=_ordered(order, reverse=args.backwards)
+                partition_by=parent_col, order_by=ordered(order, reverse=args.backwards)
             ).label("rn")
             sub = base.add_columns(rn).subquery()
             alias = aliased(model, sub)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import aliased
 from db.models import tree as m
 from resolvers import rollups
 from schema.loading import by_id
-from schema.relay import Connection, OrderKey, PageArgs, _keyset, _ordered, build_connection
+from schema.relay import Connection, OrderKey, PageArgs, build_connection, keyset, ordered
 
 T = TypeVar("T")
 # base(subtree_root_alias, options): the rows attached to each root, before paging.
@@ -53,11 +53,11 @@ def subtree_pages(
             root = aliased(m.TierNode, name="subtree_root")
             stmt = base(root, options).where(root.id.in_(set(roots)))
             if args.after:
-                stmt = stmt.where(_keyset(order, args.after, after=True))
+                stmt = stmt.where(keyset(order, args.after, after=True))
             if args.before:
-                stmt = stmt.where(_keyset(order, args.before, after=False))
+                stmt = stmt.where(keyset(order, args.before, after=False))
             rn = func.row_number().over(
-                partition_by=root.id, order_by=_ordered(order, reverse=args.backwards)
+                partition_by=root.id, order_by=ordered(order, reverse=args.backwards)
             ).label("rn")
             sub = stmt.add_columns(root.id.label("subtree_root_id"), rn).subquery()
             stmt = (

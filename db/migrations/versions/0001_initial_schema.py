@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 0000
-Create Date: 2026-11-23 18:06:10.942956
+Create Date: 2026-11-23 18:10:24.372323
 """
 
 from collections.abc import Sequence

@@ -1,0 +1,269 @@
+"""The benchmark suite: `python -m bench.run --scale S --db sqlite|postgres`.
+
+Prints one table (and writes bench/results/<scale>-<db>.json), each figure
+beside the limit measured in the same run:
+1. SQL statements for a customers page at page sizes 10 and 100 (must be equal);
+2. GraphQL overhead: that page through HTTP vs the same rows by minimal SQL + json.dumps;
+3. the bot's customer lookup (find by phone + card): throughput and p50/p99 at
+   concurrency 1, 8 and 32 through uvicorn on loopback;
+4. subtree rollup at the root and at a region;
+5. moving a subtree of 1,000 descendants.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench import limits
+from bench.generate import SCALES, Generated, generate
+from db.base import new_id
+from db.models.tree import TierNode, path_segment
+from db.session import Database
+from schema.relay import to_global_id
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+console = Console()
+PG_BASE = os.environ.get("CANOPY_BENCH_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def sqlite_url(scale: str, tmp: Path) -> str:
+    path = tmp / f"bench-{scale}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def database_url(kind: str, scale: str, tmp: Path) -> str:
+    """A fresh database for this run."""
+    if kind == "sqlite":
+        return await asyncio.to_thread(sqlite_url, scale, tmp)
+    name = f"canopy_bench_{scale.lower()}"
+    admin = create_async_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return f"{PG_BASE}/{name}"
+
+
+class Server:
+    """`canopy serve` in a subprocess on a loopback port."""
+
+    def __init__(self, url: str, port: int) -> None:
+        self.url, self.port = url, port
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> Server:
+        env = {**os.environ, "CANOPY_DATABASE_URL": self.url, "CANOPY_DEBUG": "1"}
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "uvicorn", "server:create_app", "--factory", "--port", str(self.port),
+            "--log-level", "warning", "--no-access-log",
+            cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )
+        async with httpx.AsyncClient() as client:
+            for _ in range(200):
+                try:
+                    if (await client.get(f"{self.base}/healthz")).status_code == 200:
+                        return self
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.05)
+        raise RuntimeError("the server did not start")
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self.proc is not None
+        self.proc.terminate()
+        await asyncio.wait_for(self.proc.wait(), timeout=10)
+
+
+async def gql(client: httpx.AsyncClient, query: str, variables: dict[str, Any], token: str) -> dict[str, Any]:
+    resp = await client.post("/graphql", json={"query": query, "variables": variables},
+                             headers={"Authorization": f"Bearer {token}"})
+    body = resp.json()
+    if body.get("errors"):
+        raise RuntimeError(f"GraphQL errors: {body['errors'][:2]}")
+    return body
+
+
+async def timed(fn: Any, repeat: int) -> float:
+    """Median seconds of `repeat` calls after one warm-up."""
+    await fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        await fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+async def bench_page(client: httpx.AsyncClient, db: Database, gen: Generated, out: dict[str, Any]) -> None:
+    query = limits.page_query()
+    counts = {}
+    for size in (10, 100):
+        body = await gql(client, query, {"first": size}, gen.admin_token)
+        counts[size] = body["extensions"]["sql"]["statements"]
+    out["statements_page_10"], out["statements_page_100"] = counts[10], counts[100]
+
+    async def through_graphql() -> None:
+        await gql(client, query, {"first": 100}, gen.admin_token)
+
+    async def raw_limit() -> None:
+        await limits.page_raw(db, gen.tenant_id, 100)
+
+    out["page100_graphql_ms"] = await timed(through_graphql, 20) * 1000
+    out["page100_limit_ms"] = await timed(raw_limit, 20) * 1000
+    out["graphql_overhead_ratio"] = out["page100_graphql_ms"] / out["page100_limit_ms"]
+
+
+async def bench_lookup(server: Server, gen: Generated, out: dict[str, Any], seconds: float) -> None:
+    token, phones = await limits.lookup_fixture(server, gen)
+    for concurrency in (1, 8, 32):
+        latencies: list[float] = []
+        stop = time.perf_counter() + seconds
+        limits_ = httpx.Limits(max_connections=concurrency)
+
+        async def worker(client: httpx.AsyncClient, k: int, stop: float = stop, step: int = concurrency,
+                         latencies: list[float] = latencies) -> None:
+            i = k
+            while time.perf_counter() < stop:
+                start = time.perf_counter()
+                await limits.lookup(client, token, phones[i % len(phones)])
+                latencies.append(time.perf_counter() - start)
+                i += step
+
+        async with httpx.AsyncClient(base_url=server.base, limits=limits_, timeout=30) as client:
+            begin = time.perf_counter()
+            await asyncio.gather(*(worker(client, k) for k in range(concurrency)))
+            elapsed = time.perf_counter() - begin
+        out[f"lookup_c{concurrency}_rps"] = len(latencies) / elapsed
+        out[f"lookup_c{concurrency}_p50_ms"] = percentile(latencies, 0.5) * 1000
+        out[f"lookup_c{concurrency}_p99_ms"] = percentile(latencies, 0.99) * 1000
+
+
+async def bench_rollup(client: httpx.AsyncClient, gen: Generated, out: dict[str, Any]) -> None:
+    query = "query($id: ID!) { node(id: $id) { ... on TierNode { rollup { customerCount memberCount orderCount revenue { amount } openTicketCount } } } }"
+    for label, node_id in (("root", gen.root_id), ("region", gen.regions[0])):
+        gid = to_global_id("TierNode", node_id)
+
+        async def one(gid: str = gid) -> None:
+            await gql(client, query, {"id": gid}, gen.admin_token)
+
+        out[f"rollup_{label}_ms"] = await timed(one, 5) * 1000
+
+
+async def bench_move(client: httpx.AsyncClient, db: Database, gen: Generated, out: dict[str, Any]) -> None:
+    """A subtree of 1,000 descendants under region 0, moved to region 1 through the API."""
+    async with db.session(tenant_id=gen.tenant_id) as session:
+        region = await session.get(TierNode, (gen.tenant_id, gen.regions[0]))
+        assert region is not None
+        top_id = new_id()
+        top = {"tenant_id": gen.tenant_id, "id": top_id, "parent_id": region.id, "code": f"MOVE-{top_id}",
+               "name": "moving", "kind": "distributor", "path": region.path + path_segment(top_id) + "/",
+               "depth": region.depth + 1}
+        rows = [top]
+        for i in range(1000):
+            parent = top if i < 10 else rows[1 + (i % 10)]
+            nid = new_id()
+            rows.append({**top, "id": nid, "parent_id": parent["id"], "code": f"MV-{nid}",
+                         "path": parent["path"] + path_segment(nid) + "/", "depth": parent["depth"] + 1})
+        from sqlalchemy import insert
+
+        await session.execute(insert(TierNode.__table__), rows)
+        await session.commit()
+    mutation = "mutation($id: ID!, $to: ID!) { moveTierNode(input: {id: $id, newParentId: $to}) { errors { code } } }"
+    variables = {"id": to_global_id("TierNode", top_id), "to": to_global_id("TierNode", gen.regions[1])}
+    start = time.perf_counter()
+    body = await gql(client, mutation, variables, gen.admin_token)
+    out["move_1000_ms"] = (time.perf_counter() - start) * 1000
+    assert body["data"]["moveTierNode"]["errors"] == [], body
+
+
+def render(scale: str, kind: str, out: dict[str, Any]) -> None:
+    table = Table(title=f"Canopy bench — scale {scale}, {kind}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("limit / target", justify="right")
+    rows = [
+        ("SQL statements, page of 10", f"{out['statements_page_10']}", "= page of 100"),
+        ("SQL statements, page of 100", f"{out['statements_page_100']}", f"{out['statements_page_10']}"),
+        ("page of 100 via GraphQL/HTTP", f"{out['page100_graphql_ms']:.1f} ms", f"{out['page100_limit_ms']:.1f} ms raw SQL+json"),
+        ("GraphQL overhead ratio", f"{out['graphql_overhead_ratio']:.2f}", "≤ 2.0"),
+    ]
+    for c in (1, 8, 32):
+        rows.append((f"bot lookup c={c}", f"{out[f'lookup_c{c}_rps']:.0f} req/s",
+                     f"p50 {out[f'lookup_c{c}_p50_ms']:.1f} / p99 {out[f'lookup_c{c}_p99_ms']:.1f} ms"))
+    rows += [
+        ("rollup at root", f"{out['rollup_root_ms']:.1f} ms", "< 1000 ms at L on PostgreSQL"),
+        ("rollup at a region", f"{out['rollup_region_ms']:.1f} ms", ""),
+        ("move 1,000 descendants", f"{out['move_1000_ms']:.1f} ms", ""),
+    ]
+    for extra in limits.extra_rows(out):
+        rows.append(extra)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+async def run(scale: str, kind: str, lookup_seconds: float) -> dict[str, Any]:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    url = await database_url(kind, scale, RESULTS)
+    db = Database(url)
+    console.print(f"generating scale {scale} on {kind} ...")
+    gen = await generate(db, SCALES[scale])
+    out: dict[str, Any] = {"scale": scale, "db": kind, "machine": f"{os.cpu_count()} cpus"}
+    port = free_port()
+    async with Server(url, port) as server:
+        async with httpx.AsyncClient(base_url=server.base, timeout=120) as client:
+            await bench_page(client, db, gen, out)
+            await bench_rollup(client, gen, out)
+            await bench_move(client, db, gen, out)
+        await bench_lookup(server, gen, out, lookup_seconds)
+    await limits.extra_benches(db, gen, out)
+    await db.dispose()
+    (RESULTS / f"{scale}-{kind}.json").write_text(json.dumps(out, indent=2))
+    render(scale, kind, out)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=list(SCALES), default="S")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--lookup-seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    asyncio.run(run(args.scale, args.db, args.lookup_seconds))
+
+
+if __name__ == "__main__":
+    main()
