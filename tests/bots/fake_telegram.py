@@ -51,10 +51,13 @@ class FakeBotApi:
         method = request.path_params["method"]
         form = parse_qsl((await request.body()).decode())  # PTB posts url-encoded fields
         params = {k: orjson.loads(v) if k in _JSON_FIELDS else v for k, v in form}
+        result = self.result(method, params)
         if method != "getUpdates":
+            if method == "sendMessage":
+                params["sent_message_id"] = result["message_id"]  # what a button press will refer to
             self.calls.append((method, params))
             self._changed.set()
-        return JSONResponse({"ok": True, "result": self.result(method, params)})
+        return JSONResponse({"ok": True, "result": result})
 
     def result(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":

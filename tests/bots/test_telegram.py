@@ -72,6 +72,26 @@ async def test_link_then_card_through_buttons(api: Api, tenant: Tenant, hook: We
     assert card["text"].startswith("👤 Alice Weber\nStore: Store DE-01 (DE-01)")
 
 
+async def test_next_page_edits_the_list_message(api: Api, tenant: Tenant, hook: Webhook) -> None:
+    # given: a linked chat and seven customers named Kai
+    for i in range(7):
+        await add_customer(api, tenant, node_id=tenant.root_id, name=f"Kai {i}")
+    await hook.post(text_update(88, f"/start {await new_code(api, tenant.token)}"))
+    # when
+    await hook.post(text_update(88, "/find kai"))
+    listing = hook.telegram.sent()[-1]
+    keyboard = listing["reply_markup"]["inline_keyboard"]
+    message_id = listing["sent_message_id"]
+    await hook.post(button_update(88, keyboard[-1][0]["callback_data"], message_id=message_id))
+    # then
+    assert listing["text"] == '7 customers match "kai":' and len(keyboard) == 6
+    assert [b["text"] for b in keyboard[-1]] == ["Next »"]
+    edited = hook.telegram.sent("editMessageText")
+    assert len(edited) == 1 and edited[0]["message_id"] == message_id and edited[0]["chat_id"] == 88
+    assert [b["text"] for b in edited[0]["reply_markup"]["inline_keyboard"][-1]] == ["« Prev"]
+    assert len(edited[0]["reply_markup"]["inline_keyboard"]) == 3
+
+
 async def test_wrong_or_missing_secret_is_401_and_nothing_runs(hook: Webhook) -> None:
     assert (await hook.post(text_update(5, "/help"), secret="nope")).status_code == 401
     assert (await hook.post(text_update(5, "/help"), secret=None)).status_code == 401
