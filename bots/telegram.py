@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
@@ -79,6 +80,9 @@ class TelegramAdapter:
         msg, chat = update.effective_message, update.effective_chat
         if msg is None or chat is None:
             return
+        if chat.type != ChatType.PRIVATE:
+            await ctx.bot.send_message(chat.id, Translator(_language(update))("error.private_only"))
+            return
         replies = await self.engine.handle(Incoming(PLATFORM, str(chat.id), text=msg.text,
                                                     language=_language(update)))
         await send_replies(ctx.bot, chat.id, replies, edit_message_id=None, language=_language(update))
@@ -88,6 +92,8 @@ class TelegramAdapter:
         if query is None or chat is None:
             return
         await query.answer()
+        if chat.type != ChatType.PRIVATE:
+            return
         replies = await self.engine.handle(Incoming(PLATFORM, str(chat.id), callback=query.data or "",
                                                     language=_language(update)))
         message_id = query.message.message_id if query.message else None

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bots.replies import Button, Reply, rows, text_units
 from bots.telegram import MAX_MESSAGE, WEBHOOK_PATH, build_application, send_replies
 from config import Settings
-from db.models.chat import ChatUpdate
+from db.models.chat import ChatRoute, ChatUpdate
 from db.models.core import Role
 from schema.context import AppState
 from schema.relay import to_global_id
@@ -90,6 +90,16 @@ async def test_next_page_edits_the_list_message(api: Api, tenant: Tenant, hook: 
     assert len(edited) == 1 and edited[0]["message_id"] == message_id and edited[0]["chat_id"] == 88
     assert [b["text"] for b in edited[0]["reply_markup"]["inline_keyboard"][-1]] == ["« Prev"]
     assert len(edited[0]["reply_markup"]["inline_keyboard"]) == 3
+
+
+async def test_group_chats_are_refused(api: Api, tenant: Tenant, hook: Webhook) -> None:
+    update = text_update(-100123, f"/start {await new_code(api, tenant.token)}")
+    update["message"]["chat"]["type"] = "group"
+    await hook.post(update)
+    assert hook.texts() == ["I work in private chats only: a group would let everyone in it act as the "
+                            "linked staff member."]
+    async with api.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(ChatRoute)) == 0
 
 
 async def test_wrong_or_missing_secret_is_401_and_nothing_runs(hook: Webhook) -> None:
