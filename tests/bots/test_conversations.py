@@ -5,30 +5,20 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from sqlalchemy import select, update
 
 from bots.engine import Engine
-from bots.operations import fitted
 from db.base import utcnow
 from db.models.core import Event, Role
 from db.models.customers import Customer
-from schema import build_schema
 from schema.relay import to_global_id
-from tests.bots.conftest import Chat, add_customer, add_staff, add_store, linked_chat
+from tests.bots.conftest import Chat, add_customer, add_staff, add_store, linked_chat, needs
 from tests.conftest import Api, Tenant
 
 INTERACTIONS = """
 query($id: ID!) { node(id: $id) { ... on Customer {
   interactions(first: 10) { edges { node { kind channel summary staff { email } } } } } } }"""
 ME = "{ me { email } }"
-
-
-def needs(*operations: str) -> pytest.MarkDecorator:
-    """Skip until the domains behind these operations are merged into this schema."""
-
-    missing = [op for op in operations if op not in fitted(build_schema()._schema)]
-    return pytest.mark.skipif(bool(missing), reason=f"schema lacks {missing}")
 
 
 def buttons(chat: Chat) -> list[str]:
@@ -214,3 +204,40 @@ async def test_double_tap_on_confirm_logs_once(api: Api, tenant: Tenant, engine:
     async with api.db.session(tenant_id=tenant.id) as session:
         assert len((await session.scalars(select(Event).where(Event.type == "INTERACTION_LOGGED"))).all()) == 1
 
+
+
+PROGRAM = """
+mutation { createMembershipProgram(input: {name: "Canopy Club", currency: "EUR", pointsPerUnit: "1",
+  tiers: [{name: "Green", rank: 1, threshold: 0}, {name: "Gold", rank: 2, threshold: 1000}]}) {
+  membershipProgram { id } errors { code message } } }"""
+ENROL = """
+mutation($c: ID!, $p: ID) { enrollMember(input: {customerId: $c, programId: $p}) {
+  membership { id } errors { code message } } }"""
+ADJUST = """
+mutation($m: ID!) { adjustPoints(input: {membershipId: $m, delta: 1234, reason: "welcome"}) { errors { code } } }"""
+COUPON = """
+mutation($m: ID!) { issueCoupon(input: {membershipId: $m, amountOff: "5.00"}) { coupon { code } errors { code } } }"""
+
+
+@needs("CustomerPoints", "CustomerCard")
+async def test_points_and_card_of_a_member(api: Api, tenant: Tenant, engine: Engine) -> None:
+    # given: a member with 1,234 points and a €5 coupon, and a customer who is not a member
+    member = await add_customer(api, tenant, node_id=tenant.root_id, name="Pia Points")
+    other = await add_customer(api, tenant, node_id=tenant.root_id, name="Olaf Outsider")
+    program = (await api.ok(PROGRAM))["createMembershipProgram"]["membershipProgram"]["id"]
+    enrolled = (await api.ok(ENROL, {"c": to_global_id("Customer", member), "p": program}))["enrollMember"]
+    membership = enrolled["membership"]["id"]
+    assert (await api.ok(ADJUST, {"m": membership}))["adjustPoints"]["errors"] == []
+    code = (await api.ok(COUPON, {"m": membership}))["issueCoupon"]["coupon"]["code"]
+    chat = await linked_chat(api, engine, await add_staff(api, tenant, role=Role.SALES, node_id=tenant.root_id,
+                                                          locale="zh-CN"))
+    # when
+    await chat.press(f"c:{to_global_id('Customer', member)}")
+    card = chat.last
+    await chat.send("/points")
+    # then
+    assert "等级：Green · 积分：1,234" in card and "此服务器暂不提供" not in card
+    assert chat.last.splitlines() == ["Pia Points · Canopy Club", "等级：Green", "积分：1,234（定级积分：0）",
+                                      "可用优惠券：1", f"  • {code} −€5.00"]
+    await chat.press(f"p:{to_global_id('Customer', other)}")
+    assert chat.last == "Olaf Outsider 不是会员。"

@@ -14,11 +14,11 @@ from bots.replies import Button, Reply, rows, text_units
 from bots.telegram import MAX_MESSAGE, WEBHOOK_PATH, build_application, send_replies
 from config import Settings
 from db.models.chat import ChatRoute, ChatUpdate
-from db.models.core import Role
+from db.models.core import Event, Role
 from schema.context import AppState
 from schema.relay import to_global_id
 from server import create_app
-from tests.bots.conftest import add_customer, add_staff, add_store, new_code
+from tests.bots.conftest import add_customer, add_staff, add_store, needs, new_code
 from tests.bots.fake_telegram import TOKEN, FakeBotApi, button_update, text_update
 from tests.conftest import Api, Tenant
 
@@ -70,6 +70,33 @@ async def test_link_then_card_through_buttons(api: Api, tenant: Tenant, hook: We
     assert hook.telegram.sent("answerCallbackQuery")
     card = hook.telegram.sent()[-1]
     assert card["text"].startswith("👤 Alice Weber\nStore: Store DE-01 (DE-01)")
+
+
+@needs("CustomerCard", "LogInteraction")
+async def test_log_a_visit_with_buttons_on_telegram(api: Api, tenant: Tenant, hook: Webhook) -> None:
+    # given
+    cid = await add_customer(api, tenant, node_id=tenant.root_id, name="Ines Visit")
+    await hook.post(text_update(66, f"/start {await new_code(api, tenant.token)}"))
+    await hook.post(button_update(66, f"c:{to_global_id('Customer', cid)}", message_id=1))
+
+    def press(label: str) -> dict[str, Any]:
+        keyboard = hook.telegram.sent()[-1]["reply_markup"]["inline_keyboard"]
+        data = next(b["callback_data"] for row in keyboard for b in row if b["text"] == label)
+        return button_update(66, data, message_id=hook.telegram.sent()[-1]["sent_message_id"])
+
+    # when
+    await hook.post(press("Log"))
+    await hook.post(press("Visit"))
+    await hook.post(text_update(66, "Picked up the altered trousers."))
+    await hook.post(press("Confirm"))
+    # then
+    assert hook.texts()[-4:] == ["What happened with Ines Visit?", "Visit: send a short summary (or /cancel).",
+                                 "Log this?\nVisit with Ines Visit:\nPicked up the altered trousers.",
+                                 "Logged for Ines Visit."]
+    assert len(hook.telegram.sent("answerCallbackQuery")) == 4
+    async with api.db.session(tenant_id=tenant.id) as session:
+        events = (await session.scalars(select(Event).where(Event.type == "INTERACTION_LOGGED"))).all()
+    assert [e.data["channel"] for e in events] == ["telegram"]
 
 
 async def test_next_page_edits_the_list_message(api: Api, tenant: Tenant, hook: Webhook) -> None:
