@@ -16,6 +16,7 @@ from db import audit
 from db.base import new_id, utcnow
 from db.models.core import Staff
 from db.models.customers import Customer
+from db.models.membership import MembershipProgram
 from db.models.tree import TierNode, in_subtree, path_segment
 from db.outbox import emit
 from resolvers.errors import DomainError, ErrorCode, Problems, not_found
@@ -92,6 +93,7 @@ async def create_tier_node(
     kind = _check_text(problems, kind, "kind", 40) or ""
     own = clean_settings(settings, ["settings"], problems)
     problems.raise_if_any()
+    await _check_program(session, own)
     await lock_tree(session, viewer.tenant_id)
     parent = await node_in_scope(session, viewer, parent_id, "parentId")
     if parent.depth + 1 > MAX_DEPTH:
@@ -110,6 +112,12 @@ async def create_tier_node(
     return node
 
 
+async def _check_program(session: AsyncSession, own: dict[str, Any]) -> None:
+    program_id = own.get("membership_program_id")
+    if program_id is not None and await session.get(MembershipProgram, (session.info["tenant_id"], program_id)) is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "membership program not found", ("settings", "membershipProgramId"))
+
+
 async def update_tier_node(
     session: AsyncSession, viewer: Viewer, *, node_id: int | None, name: str | None = None,
     kind: str | None = None, settings: dict[str, Any],
@@ -120,6 +128,7 @@ async def update_tier_node(
     kind = _check_text(problems, kind, "kind", 40)
     own = clean_settings(settings, ["settings"], problems)
     problems.raise_if_any()
+    await _check_program(session, own)
     await lock_tree(session, viewer.tenant_id)
     node = await node_in_scope(session, viewer, node_id)
     if node.parent_id is None:

@@ -12,6 +12,7 @@ from strawberry.types import Info
 from db.models import customers as cm
 from db.models import tree as tm
 from resolvers import customers as service
+from resolvers import membership
 from resolvers.viewer import Viewer
 from schema.customers.inputs import (
     CreateCustomerInput,
@@ -46,14 +47,17 @@ async def filter_values(info: Info, given: CustomerFilter | None) -> service.Cus
     """The service's filter; a nodeId outside the caller's scope matches nothing."""
     if given is None:
         return service.CustomerFilterValues()
-    if given.tier_ids:
-        raise bad_input("filtering by tierIds needs the membership domain, which is not installed")
     node_path, extra = None, ()
+    if given.tier_ids:
+        tier_ids = [decode_id(t, "MembershipTier") for t in given.tier_ids]
+        if None in tier_ids:
+            raise bad_input("tierIds holds an id that is not a MembershipTier")
+        extra = (membership.customers_in_tiers([t for t in tier_ids if t is not None]),)
     if given.node_id is not None:
         pk = decode_id(given.node_id, "TierNode")
         node = await by_id(info.context, tm.TierNode).load(pk) if pk is not None else None
         if node is None:
-            extra = (false(),)
+            extra = (*extra, false())
         else:
             node_path = node.path
     return service.CustomerFilterValues(

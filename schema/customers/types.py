@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -15,6 +15,9 @@ from resolvers import pii
 from schema.loading import by_id
 from schema.relay import Node, to_global_id
 from schema.tree.types import TierNode
+
+if TYPE_CHECKING:
+    from schema.membership.types import Membership
 
 
 @strawberry.type(name="Customer")
@@ -49,6 +52,14 @@ class Customer(Node):
     async def node(self, info: Info) -> TierNode:
         row = await by_id(info.context, tm.TierNode).load(self.row.node_id)
         return TierNode.from_row(row)
+
+    @strawberry.field(description="Null when not enrolled.")
+    async def membership(
+        self, info: Info
+    ) -> Annotated[Membership, strawberry.lazy("schema.membership.types")] | None:
+        from schema.membership.types import membership_of
+
+        return await membership_of(info, self.row.id)
 
     @strawberry.field(description="When the customer's personal data was erased (GDPR); null if never.")
     def erased_at(self) -> datetime | None:

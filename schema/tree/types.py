@@ -19,6 +19,7 @@ from schema.tree import loaders
 if TYPE_CHECKING:
     from schema.customers.inputs import CustomerFilter
     from schema.customers.types import Customer
+    from schema.membership.types import MembershipProgram
 
 DESCENDANT_ORDER = [(m.TierNode.path, False)]  # pre-order: each node followed by its subtree
 CHILD_ORDER = [(m.TierNode.code, False), (m.TierNode.id, False)]
@@ -33,13 +34,28 @@ class NodeSettings:
         description="The membership program's id (MembershipProgram); `membershipProgram` resolves it."
     )
 
+    program_pk: strawberry.Private[int | None] = None
+
     @classmethod
     def from_values(cls, v: NodeSettingsValues) -> NodeSettings:
         program = v.membership_program_id
         return cls(
             currency=v.currency, locale=v.locale, timezone=v.timezone,
             membership_program_id=to_global_id("MembershipProgram", program) if program else None,
+            program_pk=program,
         )
+
+    @strawberry.field
+    async def membership_program(
+        self, info: Info
+    ) -> Annotated[MembershipProgram, strawberry.lazy("schema.membership.types")] | None:
+        from db.models.membership import MembershipProgram as ProgramRow
+        from schema.membership.types import MembershipProgram
+
+        if self.program_pk is None:
+            return None
+        row = await by_id(info.context, ProgramRow).load(self.program_pk)
+        return MembershipProgram.from_row(row) if row is not None else None
 
 
 @strawberry.type

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 0000
-Create Date: 2026-11-23 18:10:24.372323
+Create Date: 2026-11-23 18:21:02.663661
 """
 
 from collections.abc import Sequence
@@ -75,6 +75,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_idempotency_key')),
     sa.UniqueConstraint('tenant_id', 'operation', 'key', name=op.f('uq_idempotency_key_tenant_id_operation_key'))
     )
+    op.create_table('membership_program',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('points_per_unit', db.base.ExactDecimal(length=40), nullable=False),
+    sa.Column('points_expiry_days', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_membership_program_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_membership_program'))
+    )
     op.create_table('tier_node',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
@@ -124,6 +135,19 @@ def upgrade() -> None:
         batch_op.create_index('ix_customer_node', ['tenant_id', 'node_id'], unique=False)
         batch_op.create_index('ix_customer_search_trgm', ['search_text'], unique=False, postgresql_using='gin', postgresql_ops={'search_text': 'gin_trgm_ops'})
 
+    op.create_table('membership_tier',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('program_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('rank', sa.BigInteger(), nullable=False),
+    sa.Column('threshold', sa.BigInteger(), nullable=False),
+    sa.Column('benefits', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'program_id'], ['membership_program.tenant_id', 'membership_program.id'], name=op.f('fk_membership_tier_tenant_id_program_id_membership_program')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_membership_tier_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_membership_tier')),
+    sa.UniqueConstraint('tenant_id', 'program_id', 'rank', name=op.f('uq_membership_tier_tenant_id_program_id_rank'))
+    )
     op.create_table('staff',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
@@ -174,11 +198,134 @@ def upgrade() -> None:
     with op.batch_alter_table('customer_tag', schema=None) as batch_op:
         batch_op.create_index('ix_customer_tag_tag', ['tenant_id', 'tag', 'customer_id'], unique=False)
 
+    op.create_table('membership',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('program_id', sa.BigInteger(), nullable=False),
+    sa.Column('customer_id', sa.BigInteger(), nullable=False),
+    sa.Column('tier_id', sa.BigInteger(), nullable=False),
+    sa.Column('points_balance', sa.BigInteger(), nullable=False),
+    sa.Column('qualifying_points', sa.BigInteger(), nullable=False),
+    sa.Column('tier_changed_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('joined_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'customer_id'], ['customer.tenant_id', 'customer.id'], name=op.f('fk_membership_tenant_id_customer_id_customer')),
+    sa.ForeignKeyConstraint(['tenant_id', 'program_id'], ['membership_program.tenant_id', 'membership_program.id'], name=op.f('fk_membership_tenant_id_program_id_membership_program')),
+    sa.ForeignKeyConstraint(['tenant_id', 'tier_id'], ['membership_tier.tenant_id', 'membership_tier.id'], name=op.f('fk_membership_tenant_id_tier_id_membership_tier')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_membership_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_membership')),
+    sa.UniqueConstraint('tenant_id', 'program_id', 'customer_id', name=op.f('uq_membership_tenant_id_program_id_customer_id'))
+    )
+    with op.batch_alter_table('membership', schema=None) as batch_op:
+        batch_op.create_index('ix_membership_customer', ['tenant_id', 'customer_id'], unique=False)
+        batch_op.create_index('ix_membership_tier', ['tenant_id', 'tier_id'], unique=False)
+
+    op.create_table('coupon',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('membership_id', sa.BigInteger(), nullable=False),
+    sa.Column('customer_id', sa.BigInteger(), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('amount_off_minor', sa.BigInteger(), nullable=True),
+    sa.Column('percent_off', db.base.ExactDecimal(length=40), nullable=True),
+    sa.Column('minimum_total_minor', sa.BigInteger(), nullable=True),
+    sa.Column('node_id', sa.BigInteger(), nullable=True),
+    sa.Column('expires_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('status', sa.Enum('ISSUED', 'REDEEMED', 'EXPIRED', 'VOID', name='couponstatus', native_enum=False, length=10), nullable=False),
+    sa.Column('redeemed_order_id', sa.BigInteger(), nullable=True),
+    sa.Column('redeemed_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'membership_id'], ['membership.tenant_id', 'membership.id'], name=op.f('fk_coupon_tenant_id_membership_id_membership')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_coupon_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_coupon')),
+    sa.UniqueConstraint('tenant_id', 'code', name=op.f('uq_coupon_tenant_id_code'))
+    )
+    with op.batch_alter_table('coupon', schema=None) as batch_op:
+        batch_op.create_index('ix_coupon_membership', ['tenant_id', 'membership_id'], unique=False)
+
+    op.create_table('points_entry',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('membership_id', sa.BigInteger(), nullable=False),
+    sa.Column('delta', sa.BigInteger(), nullable=False),
+    sa.Column('balance_after', sa.BigInteger(), nullable=False),
+    sa.Column('reason', sa.Enum('EARN', 'REDEEM', 'EXPIRE', 'ADJUST', 'REFUND', name='pointsreason', native_enum=False, length=10), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=True),
+    sa.Column('order_id', sa.BigInteger(), nullable=True),
+    sa.Column('expires_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('qualifying_delta', sa.BigInteger(), nullable=False),
+    sa.Column('qualifies_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'membership_id'], ['membership.tenant_id', 'membership.id'], name=op.f('fk_points_entry_tenant_id_membership_id_membership')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_points_entry_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_points_entry')),
+    sa.UniqueConstraint('tenant_id', 'order_id', 'reason', name=op.f('uq_points_entry_tenant_id_order_id_reason'))
+    )
+    with op.batch_alter_table('points_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_points_entry_ledger', ['tenant_id', 'membership_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_points_entry_qualifying', ['tenant_id', 'membership_id', 'qualifies_at'], unique=False)
+
+    op.create_table('tier_change',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('membership_id', sa.BigInteger(), nullable=False),
+    sa.Column('from_tier_id', sa.BigInteger(), nullable=True),
+    sa.Column('to_tier_id', sa.BigInteger(), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'membership_id'], ['membership.tenant_id', 'membership.id'], name=op.f('fk_tier_change_tenant_id_membership_id_membership')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_tier_change_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_tier_change'))
+    )
+    with op.batch_alter_table('tier_change', schema=None) as batch_op:
+        batch_op.create_index('ix_tier_change_membership', ['tenant_id', 'membership_id', 'at'], unique=False)
+
+    op.create_table('points_lot',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('membership_id', sa.BigInteger(), nullable=False),
+    sa.Column('entry_id', sa.BigInteger(), nullable=False),
+    sa.Column('points', sa.BigInteger(), nullable=False),
+    sa.Column('remaining', sa.BigInteger(), nullable=False),
+    sa.Column('expires_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'entry_id'], ['points_entry.tenant_id', 'points_entry.id'], name=op.f('fk_points_lot_tenant_id_entry_id_points_entry')),
+    sa.ForeignKeyConstraint(['tenant_id', 'membership_id'], ['membership.tenant_id', 'membership.id'], name=op.f('fk_points_lot_tenant_id_membership_id_membership')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_points_lot_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_points_lot'))
+    )
+    with op.batch_alter_table('points_lot', schema=None) as batch_op:
+        batch_op.create_index('ix_points_lot_expiry', ['tenant_id', 'expires_at'], unique=False)
+        batch_op.create_index('ix_points_lot_fifo', ['tenant_id', 'membership_id', 'remaining', 'created_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('points_lot', schema=None) as batch_op:
+        batch_op.drop_index('ix_points_lot_fifo')
+        batch_op.drop_index('ix_points_lot_expiry')
+
+    op.drop_table('points_lot')
+    with op.batch_alter_table('tier_change', schema=None) as batch_op:
+        batch_op.drop_index('ix_tier_change_membership')
+
+    op.drop_table('tier_change')
+    with op.batch_alter_table('points_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_points_entry_qualifying')
+        batch_op.drop_index('ix_points_entry_ledger')
+
+    op.drop_table('points_entry')
+    with op.batch_alter_table('coupon', schema=None) as batch_op:
+        batch_op.drop_index('ix_coupon_membership')
+
+    op.drop_table('coupon')
+    with op.batch_alter_table('membership', schema=None) as batch_op:
+        batch_op.drop_index('ix_membership_tier')
+        batch_op.drop_index('ix_membership_customer')
+
+    op.drop_table('membership')
     with op.batch_alter_table('customer_tag', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_tag_tag')
 
@@ -188,6 +335,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_staff_email')
 
     op.drop_table('staff')
+    op.drop_table('membership_tier')
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_search_trgm', postgresql_using='gin', postgresql_ops={'search_text': 'gin_trgm_ops'})
         batch_op.drop_index('ix_customer_node')
@@ -199,6 +347,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tier_node_parent')
 
     op.drop_table('tier_node')
+    op.drop_table('membership_program')
     op.drop_table('idempotency_key')
     op.drop_table('event')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
