@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import update
 
 from bots.engine import Engine
+from bots.operations import fitted
 from db.models.core import Role
 from db.models.customers import Customer
+from schema import build_schema
 from schema.relay import to_global_id
 from tests.bots.conftest import add_customer, add_staff, add_store, linked_chat
 from tests.conftest import Api, Tenant
@@ -24,6 +26,19 @@ async def test_customer_in_context_survives_a_restart(api: Api, tenant: Tenant, 
     replies = await chat.send("/customer")
     # then
     assert replies[0].text.startswith("👤 Alice Weber")
+
+
+async def test_card_names_exactly_the_sections_this_schema_lacks(api: Api, tenant: Tenant, engine: Engine) -> None:
+    cid = await add_customer(api, tenant, node_id=tenant.root_id, name="Sam Sections")
+    chat = await linked_chat(api, engine, tenant.token)
+    card = (await chat.press(f"c:{to_global_id('Customer', cid)}"))[0].text.splitlines()
+    labels = {"CardMembership": "membership", "CardValue": "lifetime value", "CardOrders": "orders",
+              "CardTickets": "tickets"}
+    lacking = [label for name, label in labels.items() if name in fitted(build_schema()._schema)["CustomerCard"].missing]
+    if lacking:
+        assert card[-1] == "Not available on this server yet: " + ", ".join(lacking)
+    else:
+        assert not any(line.startswith("Not available") for line in card)
 
 
 async def test_stale_button_for_a_customer_moved_out_of_scope(api: Api, tenant: Tenant, engine: Engine) -> None:
