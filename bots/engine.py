@@ -16,6 +16,7 @@ from bots.i18n import Translator
 from bots.replies import Incoming, Reply
 from bots.state import ChatState, StaleState
 from bots.turn import Callback, Command, Step, Turn
+from db.models.chat import ChatAccount
 from db.uow import unit_of_work
 from resolvers import chat
 from schema.context import AppState
@@ -86,7 +87,7 @@ class Engine:
         if command == "start":
             return turn.say("link.already", name=turn.viewer.name, email=turn.viewer.email)
         if command == "help":
-            return [Reply(help_text(turn))]
+            return [Reply(help_text(turn.t, turn.api))]
         if command == "cancel":
             if turn.state.flow is None:
                 return turn.say("cancel.nothing")
@@ -122,14 +123,13 @@ class Engine:
         assert linked is not None
         t = Translator(linked.viewer.locale)
         return [Reply(t("link.done", name=linked.viewer.name, email=linked.viewer.email)),
-                Reply(help_text_for(t, GraphQLClient(self.app, linked.viewer)))]
+                Reply(help_text(t, GraphQLClient(self.app, linked.viewer)))]
 
-    async def _unlink(self, turn: Turn, account: object) -> list[Reply]:
+    async def _unlink(self, turn: Turn, account: ChatAccount) -> list[Reply]:
         async with self.app.db.session(tenant_id=turn.viewer.tenant_id) as session:
             async with unit_of_work(session, operation="chatUnlink", actor_id=turn.viewer.staff_id):
-                await chat.unlink_chat(session, account)  # type: ignore[arg-type]
+                await chat.unlink_chat(session, account)
         return turn.say("link.unlinked")
-
 
 
 def _split_command(text: str | None) -> tuple[str | None, str]:
@@ -141,11 +141,7 @@ def _split_command(text: str | None) -> tuple[str | None, str]:
     return (name or None), rest.strip()
 
 
-def help_text(turn: Turn) -> str:
-    return help_text_for(turn.t, turn.api)
-
-
-def help_text_for(t: Translator, api: GraphQLClient) -> str:
+def help_text(t: Translator, api: GraphQLClient) -> str:
     lines = [t("help.title")]
     for command, operation in HELP_COMMANDS:
         if operation is None or api.has(operation):
