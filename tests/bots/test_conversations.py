@@ -241,3 +241,31 @@ async def test_points_and_card_of_a_member(api: Api, tenant: Tenant, engine: Eng
                                       "可用优惠券：1", f"  • {code} −€5.00"]
     await chat.press(f"p:{to_global_id('Customer', other)}")
     assert chat.last == "Olaf Outsider 不是会员。"
+
+
+LOG = """
+mutation($c: ID!, $s: String!) { logInteraction(input: {customerId: $c, kind: NOTE, summary: $s}) {
+  errors { code } } }"""
+
+
+@needs("CustomerHistory", "LogInteraction")
+async def test_history_pages_newest_first(api: Api, tenant: Tenant, engine: Engine) -> None:
+    # given: seven notes logged through the API
+    cid = await add_customer(api, tenant, node_id=tenant.root_id, name="Hal History")
+    gid = to_global_id("Customer", cid)
+    for i in range(7):
+        assert (await api.ok(LOG, {"c": gid, "s": f"note {i}"}))["logInteraction"]["errors"] == []
+    chat = await linked_chat(api, engine, tenant.token)
+    await chat.press(f"c:{gid}")
+    # when
+    first = (await chat.press_label("History"))[0]
+    second = (await chat.press_label("Next"))[0]
+    # then
+    def summaries(text: str) -> list[str]:
+        return [line.rsplit(": ", 1)[1] for line in text.splitlines()[1:]]
+
+    assert first.text.splitlines()[0] == "History of Hal History (page 1):"
+    assert summaries(first.text) == ["note 6", "note 5", "note 4", "note 3", "note 2"]
+    assert second.edit and summaries(second.text) == ["note 1", "note 0"]
+    assert [b.label for row in second.buttons for b in row] == ["« Prev"]
+    assert (await chat.press_label("« Prev"))[0].text == first.text
