@@ -157,7 +157,9 @@ async def webhook(request: Request) -> Response:
         return Response("the Telegram bot is not running", status_code=503)
     try:
         update = Update.de_json(await request.json(), application.bot)
-    except ValueError:
+    except (ValueError, TypeError, AttributeError, KeyError):
+        update = None
+    if update is None or not isinstance(update.update_id, int):
         return Response("not a Telegram update", status_code=400)
     # Handled before answering: a retry Telegram sends meanwhile finds the update id taken.
     await application.process_update(update)

@@ -135,6 +135,14 @@ async def test_wrong_or_missing_secret_is_401_and_nothing_runs(hook: Webhook) ->
     assert hook.telegram.sent() == []
 
 
+async def test_malformed_webhook_bodies_are_400(hook: Webhook) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    for body in (b"{not json", b"[]", b"{}", b'{"update_id": "x"}', b'{"update_id": 5, "message": "bad"}'):
+        resp = await hook.client.post(WEBHOOK_PATH, content=body, headers=headers)
+        assert resp.status_code == 400, body
+    assert hook.telegram.sent() == []
+
+
 async def test_repeated_update_id_is_applied_once(api: Api, hook: Webhook) -> None:
     update = text_update(9, "/help")
     for _ in range(3):
