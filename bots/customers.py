@@ -35,7 +35,7 @@ async def find(turn: Turn, args: str) -> list[Reply]:
     if len(query) > MAX_SEARCH:
         return turn.say("error.too_long", limit=MAX_SEARCH, length=len(query))
     turn.api.operation("FindCustomers")
-    listing = {"kind": "find", "serial": turn.state.next_serial(), "q": query, "cursors": [None]}
+    listing = {"kind": "find", "serial": turn.state.new_serial(), "q": query, "cursors": [None]}
     turn.state.data["list"] = listing
     return await _find_page(turn, listing, 0, edit=False)
 
@@ -71,7 +71,7 @@ def _pager(turn: Turn, listing: dict[str, Any], page: int,
 
 async def on_page(turn: Turn, fields: list[str]) -> list[Reply]:
     listing = turn.state.data.get("list")
-    if not listing or len(fields) != 2 or fields[0] != str(listing["serial"]) or not fields[1].isdigit():
+    if not listing or len(fields) != 2 or fields[0] != listing["serial"] or not fields[1].isdigit():
         return turn.say("error.stale_list")
     page = int(fields[1])
     if page >= len(listing["cursors"]):
@@ -159,7 +159,7 @@ async def on_history(turn: Turn, fields: list[str]) -> list[Reply]:
 
 async def _start_history(turn: Turn, gid: str) -> list[Reply]:
     turn.api.operation("CustomerHistory")
-    listing = {"kind": "history", "serial": turn.state.next_serial(), "q": gid, "cursors": [None]}
+    listing = {"kind": "history", "serial": turn.state.new_serial(), "q": gid, "cursors": [None]}
     turn.state.data["list"] = listing
     return await _history_page(turn, listing, 0, edit=False)
 

@@ -72,7 +72,7 @@ def _current(turn: Turn, name: str | None, step: str, serial: str | None) -> dic
     flow = turn.state.flow
     if flow is None or flow["step"] != step or (name and flow["name"] != name):
         return None
-    if serial is not None and str(flow["serial"]) != serial:
+    if serial is not None and flow["serial"] != serial:
         return None
     return flow
 
@@ -160,7 +160,7 @@ async def on_confirm(turn: Turn, fields: list[str]) -> list[Reply]:
 
 async def on_cancel(turn: Turn, fields: list[str]) -> list[Reply]:
     flow = turn.state.flow
-    if flow is None or str(flow["serial"]) != (fields[0] if fields else ""):
+    if flow is None or flow["serial"] != (fields[0] if fields else ""):
         return turn.say("error.stale_button")
     turn.state.end_flow()
     return turn.say("cancel.done")

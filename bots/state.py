@@ -7,6 +7,7 @@ two processes handling the same chat at once cannot both commit a step.
 from __future__ import annotations
 
 import copy
+import secrets
 from typing import Any
 
 from sqlalchemy import update
@@ -47,17 +48,22 @@ class ChatState:
         return self.data.get("flow")
 
     def start_flow(self, name: str, step: str, **answers: Any) -> dict[str, Any]:
-        flow = {"name": name, "step": step, "serial": self.next_serial(), **answers}
+        flow = {"name": name, "step": step, "serial": self.new_serial(), **answers}
         self.data["flow"] = flow
         return flow
 
     def end_flow(self) -> None:
         self.data.pop("flow", None)
 
-    def next_serial(self) -> int:
-        """A number that tells this message's buttons from those of older messages."""
-        self.data["serial"] = int(self.data.get("serial", 0)) + 1
-        return self.data["serial"]
+    @staticmethod
+    def new_serial() -> str:
+        """A token that tells this message's buttons from those of any other message.
+
+        Random, not a counter: two messages handled at once from the same state
+        would otherwise hand out the same number, and the loser's buttons would
+        act on the winner's list.
+        """
+        return secrets.token_hex(4)
 
     # ---- persistence ----
     async def save(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import update
 
 from bots.engine import Engine
@@ -77,7 +79,7 @@ async def test_bad_input_gets_helpful_replies(api: Api, tenant: Tenant, engine: 
     }
     for text, expected in cases.items():
         assert (await chat.send(text))[0].text == expected
-    for data in ("pg:999:1", "zz", "", "ok:1", "k:1:CALL", "c:not-an-id", "x:" + "9" * 60):
+    for data in ("pg:999:1", "zz", "", "ok:1", "k:1:CALL", "c:not-an-id", "x:" + "9" * 60, "pg:1"):
         replies = await chat.press(data)
         assert len(replies) == 1 and "Sorry" not in replies[0].text, (data, replies)
 
@@ -87,3 +89,22 @@ async def test_replies_follow_the_staff_locale(api: Api, tenant: Tenant, engine:
     chat = await linked_chat(api, engine, token)
     assert (await chat.send("/cancel"))[0].text == "没有可取消的操作。"
     assert (await chat.send("/nope"))[0].text == "我不认识 /nope。/help 查看我能做什么。"
+
+
+async def test_two_messages_of_one_chat_at_once_leave_one_consistent_state(
+    api: Api, tenant: Tenant, engine: Engine,
+) -> None:
+    # given: two lists long enough to page
+    for prefix in ("Qa", "Qb"):
+        for i in range(6):
+            await add_customer(api, tenant, node_id=tenant.root_id, name=f"{prefix} {i}")
+    chat = await linked_chat(api, engine, tenant.token)
+    # when: both searches arrive together (two webhook calls, two processes)
+    first, second = await asyncio.gather(chat.send("/find qa"), chat.send("/find qb"))
+    # then: whatever the interleaving, exactly one list's pager is current
+    assert first[0].text == '6 customers match "qa":' and second[0].text == '6 customers match "qb":'
+    assert len(first) + len(second) <= 3  # at most one "handled at the same moment" note
+    pagers = [replies[0].buttons[-1][0].data for replies in (first, second)]
+    outcomes = [(await chat.press(data))[0] for data in pagers]
+    assert sorted(o.edit for o in outcomes) == [False, True]
+    assert [o.text for o in outcomes if not o.edit] == ["That list is out of date. Run the command again."]
