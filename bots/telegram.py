@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
@@ -39,6 +39,7 @@ MAX_MESSAGE = 4096  # Telegram's limit for a message's text
 # Telegram redelivers an update for at most a day; older ids need not be remembered.
 UPDATE_MEMORY = timedelta(days=2)
 WEBHOOK_PATH = "/bots/telegram/webhook"
+MENU = ["find", "customer", "history", "log", "ticket", "points", "cancel", "help"]
 
 
 def build_application(app: AppState, *, token: str, webhook: bool) -> Application:
@@ -55,6 +56,8 @@ def build_application(app: AppState, *, token: str, webhook: bool) -> Applicatio
     application.add_handler(MessageHandler(filters.TEXT, adapter.on_text))
     application.add_handler(MessageHandler(filters.ALL, adapter.on_other))
     application.add_error_handler(adapter.on_error)
+    if not webhook:
+        application.post_init = lambda app: register_commands(app.bot)
     return application
 
 
@@ -131,6 +134,14 @@ async def send_replies(bot: Bot, chat_id: int, replies: list[Reply], *,
                 return
 
 
+async def register_commands(bot: Bot) -> None:
+    """The command menu Telegram shows, in English and Chinese (from the /help catalog)."""
+    for language in (None, "zh"):
+        t = Translator(language)
+        commands = [BotCommand(name, t(f"help.{name}").split(" – ", 1)[-1][:256]) for name in MENU]
+        await bot.set_my_commands(commands, language_code=language)
+
+
 def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
@@ -181,6 +192,7 @@ async def webhook_bot(state: AppState) -> AsyncIterator[None]:
     application = build_application(state, token=token, webhook=True)
     try:
         await application.initialize()
+        await register_commands(application.bot)
     except TelegramError:
         log.exception("the Telegram bot could not start; the webhook answers 503")
         yield

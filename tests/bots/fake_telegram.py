@@ -22,7 +22,7 @@ TOKEN = "123456:TEST-token"
 BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Canopy", "username": "canopy_test_bot",
             "can_join_groups": False, "can_read_all_group_messages": False,
             "supports_inline_queries": False}
-_JSON_FIELDS = {"chat_id", "message_id", "reply_markup", "offset", "limit", "timeout", "allowed_updates"}
+_JSON_FIELDS = {"chat_id", "message_id", "reply_markup", "offset", "limit", "timeout", "allowed_updates", "commands"}
 
 
 class FakeBotApi:

@@ -57,7 +57,9 @@ async def test_link_then_card_through_buttons(api: Api, tenant: Tenant, hook: We
     store = await add_store(api, tenant, "DE-01")
     token = await add_staff(api, tenant, role=Role.SALES, node_id=store)
     customer_id = await add_customer(api, tenant, node_id=store, name="Alice Weber", phone="+4930123456")
-    assert hook.telegram.calls[0][0] == "getMe"
+    assert [name for name, _ in hook.telegram.calls] == ["getMe", "setMyCommands", "setMyCommands"]
+    menu = hook.telegram.calls[2][1]
+    assert menu["language_code"] == "zh" and menu["commands"][0] == {"command": "find", "description": "查找客户"}
     # when
     resp = await hook.post(text_update(77, f"/start {await new_code(api, token)}"))
     # then
