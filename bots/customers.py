@@ -85,6 +85,7 @@ async def on_page(turn: Turn, fields: list[str]) -> list[Reply]:
 
 async def show_card(turn: Turn, gid: str) -> list[Reply]:
     data = await turn.api.run("CustomerCard", id=gid)
+    turn.t.use_zone(data)
     c = data["node"]
     if c is None or c.get("__typename") != "Customer" or c.get("erasedAt"):
         if (turn.state.customer or {}).get("id") == gid:
@@ -167,6 +168,7 @@ async def _start_history(turn: Turn, gid: str) -> list[Reply]:
 async def _history_page(turn: Turn, listing: dict[str, Any], page: int, *, edit: bool) -> list[Reply]:
     data = await turn.api.run("CustomerHistory", id=listing["q"], first=PAGE_SIZE,
                               after=listing["cursors"][page])
+    turn.t.use_zone(data)
     c = data["node"]
     if c is None or c.get("__typename") != "Customer":
         return [Reply(turn.t("error.customer_gone"), edit=edit)]
@@ -207,7 +209,9 @@ async def on_points(turn: Turn, fields: list[str]) -> list[Reply]:
 
 async def _points(turn: Turn, gid: str) -> list[Reply]:
     t = turn.t
-    c = (await turn.api.run("CustomerPoints", id=gid))["node"]
+    data = await turn.api.run("CustomerPoints", id=gid)
+    turn.t.use_zone(data)
+    c = data["node"]
     if c is None or c.get("__typename") != "Customer":
         return turn.say("error.customer_gone")
     m = c["membership"]

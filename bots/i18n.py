@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
@@ -53,6 +54,15 @@ class Translator:
         self.messages = _catalog(catalog_name(locale))
         self.fallback = _catalog(DEFAULT)
         self.babel = _babel_locale(locale)
+        self.zone: ZoneInfo | None = None  # where the reader is; UTC until known
+
+    def use_zone(self, data: dict[str, Any]) -> None:
+        """Take the reader's time zone from an operation's `...ViewerZone`, if it has one."""
+        name = ((data.get("tierTree") or {}).get("settings") or {}).get("timezone")
+        try:
+            self.zone = ZoneInfo(name) if name else None
+        except (ZoneInfoNotFoundError, ValueError):
+            self.zone = None
 
     def __call__(self, key: str, **values: Any) -> str:
         template = self.messages.get(key) or self.fallback.get(key) or key
@@ -73,4 +83,4 @@ class Translator:
     def when(self, iso: str | None) -> str:
         if not iso:
             return "-"
-        return format_datetime(datetime.fromisoformat(iso), "short", tzinfo=None, locale=self.babel)
+        return format_datetime(datetime.fromisoformat(iso), "short", tzinfo=self.zone or UTC, locale=self.babel)

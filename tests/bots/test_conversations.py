@@ -11,6 +11,7 @@ from bots.engine import Engine
 from db.base import utcnow
 from db.models.core import Event, Role
 from db.models.customers import Customer
+from db.models.tree import TierNode
 from schema.relay import to_global_id
 from tests.bots.conftest import Chat, add_customer, add_staff, add_store, linked_chat, needs
 from tests.conftest import Api, Tenant
@@ -269,3 +270,24 @@ async def test_history_pages_newest_first(api: Api, tenant: Tenant, engine: Engi
     assert second.edit and summaries(second.text) == ["note 1", "note 0"]
     assert [b.label for row in second.buttons for b in row] == ["« Prev"]
     assert (await chat.press_label("« Prev"))[0].text == first.text
+
+
+LOG_AT = """
+mutation($c: ID!) { logInteraction(input: {customerId: $c, kind: CALL, summary: "early call",
+  occurredAt: "2026-01-05T10:00:00Z"}) { errors { code } } }"""
+
+
+@needs("CustomerHistory", "LogInteraction")
+async def test_times_are_shown_in_the_staff_members_time_zone(api: Api, tenant: Tenant, engine: Engine) -> None:
+    # given: a Shanghai store (UTC+8) and a call at 10:00 UTC
+    store = await add_store(api, tenant, "CN-SH-01")
+    async with api.db.transaction(tenant_id=tenant.id) as session:
+        await session.execute(update(TierNode).where(TierNode.id == store).values(timezone="Asia/Shanghai"))
+    cid = await add_customer(api, tenant, node_id=store, name="Wei Zone")
+    assert (await api.ok(LOG_AT, {"c": to_global_id("Customer", cid)}))["logInteraction"]["errors"] == []
+    chat = await linked_chat(api, engine, await add_staff(api, tenant, role=Role.SALES, node_id=store,
+                                                          locale="zh-CN"))
+    # when
+    await chat.press(f"h:{to_global_id('Customer', cid)}")
+    # then
+    assert chat.last.splitlines()[1].startswith("💬 2026/1/5 18:00 电话 (api, Administrator): early call")
