@@ -44,6 +44,8 @@ async def create_link_code(session: AsyncSession, viewer: Viewer) -> tuple[str, 
         expires_at=utcnow() + CODE_TTL,
     )
     session.add(row)
+    # Spent and expired codes are useless after a day; clearing them here keeps the table small.
+    await session.execute(delete(ChatLinkCode).where(ChatLinkCode.expires_at < utcnow() - timedelta(days=1)))
     await session.flush()
     record(session.sync_session, tenant_id=viewer.tenant_id, entity_type="ChatLinkCode",
            entity_id=row.id, changes={"staff_id": [None, viewer.staff_id],

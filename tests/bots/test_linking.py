@@ -50,6 +50,15 @@ async def test_expired_code_is_refused(api: Api, tenant: Tenant, engine: Engine)
         assert (await session.scalars(select(ChatRoute))).all() == []
 
 
+async def test_day_old_codes_are_cleared_when_a_new_one_is_made(api: Api, tenant: Tenant) -> None:
+    await new_code(api, tenant.token)
+    async with api.db.transaction(all_tenants=True) as session:
+        await session.execute(update(ChatLinkCode).values(expires_at=datetime.now(UTC) - timedelta(days=2)))
+    await new_code(api, tenant.token)
+    async with api.db.session(all_tenants=True) as session:
+        assert len((await session.scalars(select(ChatLinkCode))).all()) == 1
+
+
 async def test_two_chats_racing_for_one_code_link_exactly_one(api: Api, tenant: Tenant, engine: Engine) -> None:
     code = await new_code(api, tenant.token)
     chats = [Chat(engine, str(40 + i)) for i in range(4)]
