@@ -22,6 +22,11 @@ class Settings:
     max_page_size: int = 100
     session_token_days: int = 30
     event_retention_days: int = 30
+    # Hardening (docs/security.md): static query cost, request body, per-token rate.
+    max_query_cost: int = 50_000
+    max_body_bytes: int = 1_048_576
+    rate_limit_per_minute: int = 1_200
+    rate_limit_burst: int = 200
 
     @property
     def production(self) -> bool:
@@ -38,6 +43,10 @@ class Settings:
             "telegram_secret": os.environ.get("CANOPY_TELEGRAM_SECRET") or None,
             "telegram_api_url": os.environ.get("CANOPY_TELEGRAM_API_URL") or None,
             "event_retention_days": int(os.environ.get("CANOPY_EVENT_RETENTION_DAYS", "30")),
+            "max_query_cost": int(os.environ.get("CANOPY_MAX_QUERY_COST", cls.max_query_cost)),
+            "max_body_bytes": int(os.environ.get("CANOPY_MAX_BODY_BYTES", cls.max_body_bytes)),
+            "rate_limit_per_minute": int(os.environ.get("CANOPY_RATE_LIMIT_PER_MINUTE", cls.rate_limit_per_minute)),
+            "rate_limit_burst": int(os.environ.get("CANOPY_RATE_LIMIT_BURST", cls.rate_limit_burst)),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

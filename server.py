@@ -16,10 +16,13 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
 from bots.telegram import WEBHOOK_ROUTE, webhook_bot
 from config import Settings
@@ -29,8 +32,11 @@ from metrics import metrics_endpoint, observe
 from resolvers.auth import viewer_for_token
 from schema import build_schema
 from schema.context import AppState, Context
+from schema.http import BodySizeLimit, RateLimit, make_limiter
 
 log = logging.getLogger("canopy.http")
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 
 def _bearer(value: str | None) -> str | None:
@@ -40,8 +46,21 @@ def _bearer(value: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+class TextWebSocketAdapter(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages are JSON text frames; our orjson bytes would go out binary,
+    which browser clients cannot parse."""
+
+    async def send_json(self, message: Any) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class CanopyGraphQL(GraphQL):
     """strawberry's ASGI view with our context, auth and JSON encoding."""
+
+    websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(self, app_state: AppState, **kw: Any) -> None:
         self.app_state = app_state
@@ -58,6 +77,22 @@ class CanopyGraphQL(GraphQL):
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        """GraphQL over HTTP: a client accepting graphql-response+json gets that media type,
+        and 400 when the request failed before execution (no data: parse, validation, limits)."""
+        if GRAPHQL_RESPONSE_JSON in request.headers.get("accept", ""):
+            response = request.state.canopy_context.response
+            response.media_type = GRAPHQL_RESPONSE_JSON
+            if result.data is None and result.errors:
+                response.status_code = 400
+        return process_result(result)
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type:
+            response.headers["content-type"] = sub_response.media_type
+        return response
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
@@ -153,7 +188,11 @@ def create_app(
             Route("/metrics", metrics_endpoint),
             WEBHOOK_ROUTE,
         ],
-        middleware=[Middleware(RequestLog)],
+        middleware=[
+            Middleware(RequestLog),
+            Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+            Middleware(RateLimit, limiter=make_limiter(settings), paths=frozenset({"/graphql"})),
+        ],
         lifespan=lifespan,
     )
     app.state.canopy = state

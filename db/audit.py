@@ -3,24 +3,45 @@
 `before_flush` collects field changes per entity; db/uow.py writes them as
 AuditEntry rows in the same transaction, so no mutation can skip its audit.
 Bulk statements that bypass the unit of work call `record()` themselves.
+
+Each row also records the tier node its entity belongs to (found through the
+entity's node/store/scope column or its foreign keys), which scopes who may
+read it. Audit rows are append-only: the ORM refuses to update or delete one
+(PostgreSQL also has a trigger, db/rls.py), except inside `scrubbing()`, the
+GDPR erasure's way to remove personal data from `changes`.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import Table, event, inspect, text
 from sqlalchemy.orm import Session
 
-from db.base import TenantScoped, new_id
+from db.base import Base, TenantScoped, new_id
 from db.models.core import AuditEntry
+from db.rls import AUDIT_SCRUB_SETTING
 from db.session import CanopySession
 
 _SKIP = {"tenant_id", "id", "created_at", "updated_at"}
 MASK = "***"
+# Columns that name the tier node an entity belongs to, most specific first.
+NODE_COLUMNS = ("node_id", "store_id", "scope_node_id")
+
+
+# Side data kept in the transaction's pending dict, so it ends with the transaction.
+_NODES = ("__nodes__",)
+_REDACT = ("__redact__",)
+
+
+class AuditImmutableError(RuntimeError):
+    pass
 
 
 def json_safe(value: Any) -> Any:
@@ -41,13 +62,16 @@ def _pending(session: Session) -> dict[tuple[int, str, int], dict[str, list[Any]
 
 def record(
     session: Session, *, tenant_id: int, entity_type: str, entity_id: int | None,
-    changes: dict[str, list[Any]],
+    changes: dict[str, list[Any]], node_id: int | None = None,
 ) -> None:
     """Merge changes made outside the ORM flush (bulk UPDATEs) into this transaction's audit."""
     pending = _pending(session)
     if pending is None:
         return
-    entry = pending.setdefault((tenant_id, entity_type, entity_id or 0), {})
+    key = (tenant_id, entity_type, entity_id or 0)
+    if node_id is not None:
+        pending.setdefault(_NODES, {})[key] = node_id
+    entry = pending.setdefault(key, {})
     for key, (before, after) in changes.items():
         if key in entry:
             entry[key][1] = json_safe(after)
@@ -55,7 +79,7 @@ def record(
             entry[key] = [json_safe(before), json_safe(after)]
 
 
-def _changes(obj: TenantScoped, kind: str) -> dict[str, list[Any]]:
+def _changes(obj: TenantScoped, kind: str, redact: bool = False) -> dict[str, list[Any]]:
     state = inspect(obj)
     out: dict[str, list[Any]] = {}
     for attr in state.mapper.column_attrs:
@@ -78,14 +102,75 @@ def _changes(obj: TenantScoped, kind: str) -> dict[str, list[Any]]:
             after = hist.added[0] if hist.added else None
             if before == after:
                 continue
-            out[key] = [MASK, MASK] if secret else [before, after]
+            out[key] = [MASK, MASK] if secret else [MASK if redact else before, after]
     return out
+
+
+def entity_type_of(obj: Any) -> str:
+    """The GraphQL type name an entity (or model class) is audited under: its global id's type."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    return getattr(cls, "__graphql_type__", cls.__name__)
+
+
+@cache
+def _class_of(table: Table) -> Any:
+    for mapper in Base.registry.mappers:
+        if mapper.local_table is table:
+            return mapper.class_
+    return None
+
+
+def _node_of(session: Session, obj: Any, pending: dict[tuple[Any, ...], Any], hops: int = 3) -> int | None:
+    """The tier node `obj` belongs to: itself, a node column, or (up to 3 hops) its parents'."""
+    if obj.__tablename__ == "tier_node":
+        return obj.id
+    for column in NODE_COLUMNS:
+        value = getattr(obj, column, None)
+        if value is not None:
+            return value
+    if hops == 0:
+        return None
+    for fk in obj.__table__.foreign_key_constraints:
+        names = [c.name for c in fk.columns]
+        if len(names) != 2 or names[0] != "tenant_id" or getattr(obj, names[1], None) is None:
+            continue
+        target = _class_of(fk.referred_table)
+        if target is None:
+            continue
+        ident = (obj.tenant_id, getattr(obj, names[1]))
+        # Parents inserted in this same flush are not in the identity map yet.
+        parent = pending.get((target, *ident)) or session.get(target, ident)
+        if parent is not None and (node := _node_of(session, parent, pending, hops - 1)) is not None:
+            return node
+    return None
+
+
+@event.listens_for(CanopySession, "do_orm_execute")
+def _guard_bulk(state: Any) -> None:
+    """Bulk UPDATE/DELETE statements on AuditEntry are refused like flushed changes."""
+    writes = state.is_update or state.is_delete
+    if writes and not state.session.info.get("audit_scrub") and any(
+        m.class_ is AuditEntry for m in state.all_mappers
+    ):
+        raise AuditImmutableError("audit entries are append-only")
+
+
+@event.listens_for(CanopySession, "before_flush")
+def _guard(session: Session, _ctx: Any, _instances: Any) -> None:
+    if session.info.get("audit_scrub"):
+        return
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditEntry) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditImmutableError("audit entries are append-only")
 
 
 @event.listens_for(CanopySession, "before_flush")
 def _collect(session: Session, _ctx: Any, _instances: Any) -> None:
-    if _pending(session) is None:
+    pending = _pending(session)
+    if pending is None:
         return
+    redacted = pending.get(_REDACT, set())
+    new = {(type(o), o.tenant_id, o.id): o for o in session.new if isinstance(o, TenantScoped)}
     for kind, objs in (("new", session.new), ("dirty", session.dirty), ("deleted", session.deleted)):
         for obj in objs:
             if not isinstance(obj, TenantScoped) or not getattr(obj, "__audited__", False):
@@ -94,18 +179,44 @@ def _collect(session: Session, _ctx: Any, _instances: Any) -> None:
                 continue
             if obj.id is None:
                 obj.id = new_id()
-            changes = _changes(obj, kind)
+            entity_type = entity_type_of(obj)
+            changes = _changes(obj, kind, redact=(entity_type, obj.id) in redacted)
             if kind == "deleted":
                 changes["_deleted"] = [False, True]
             tenant_id = obj.tenant_id if obj.tenant_id is not None else session.info["tenant_id"]
-            record(session, tenant_id=tenant_id, entity_type=type(obj).__name__,
-                   entity_id=obj.id, changes=changes)
+            record(session, tenant_id=tenant_id, entity_type=entity_type, entity_id=obj.id,
+                   changes=changes, node_id=_node_of(session, obj, new))
+
+
+def redact_before(session: Session, entity_type: str, entity_id: int) -> None:
+    """This transaction audits the entity's new values but masks its old ones (erasure)."""
+    pending = _pending(session)
+    if pending is not None:
+        pending.setdefault(_REDACT, set()).add((entity_type, entity_id))
+
+
+@contextmanager
+def scrubbing(session: Session) -> Iterator[None]:
+    """Allow this transaction to rewrite audit `changes` (GDPR erasure, nothing else).
+
+    Sets the transaction-local flag the PostgreSQL trigger honours; it ends with
+    the transaction.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text(f"SELECT set_config('{AUDIT_SCRUB_SETTING}', 'on', true)"))
+    session.info["audit_scrub"] = True
+    try:
+        yield
+    finally:
+        session.info.pop("audit_scrub", None)
 
 
 def flush_entries(session: Session) -> int:
     """Turn the collected changes into AuditEntry rows; at least one per operation."""
     pending = _pending(session) or {}
     info = session.info
+    nodes = pending.pop(_NODES, {})
+    pending.pop(_REDACT, None)
     rows = [
         AuditEntry(
             tenant_id=tenant_id,
@@ -113,6 +224,7 @@ def flush_entries(session: Session) -> int:
             operation=info.get("operation", "unknown"),
             entity_type=entity_type,
             entity_id=entity_id or None,
+            node_id=nodes.get((tenant_id, entity_type, entity_id)),
             changes=changes,
             request_id=info.get("request_id"),
         )

@@ -48,7 +48,8 @@ def _on_sqlite_begin(conn: Any) -> None:
 
 def _count_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     box = statement_counter.get()
-    if box is not None and not statement.startswith("BEGIN"):
+    # Transaction bookkeeping (BEGIN, db/tenancy.py's settings) is not the request's SQL.
+    if box is not None and not statement.startswith(("BEGIN", "SELECT set_config('canopy.")):
         box[0] += 1
 
 
@@ -100,5 +101,6 @@ class Database:
         await self.engine.dispose()
 
 
-# The tenant filter hooks into CanopySession; importing it here means no session exists without it.
-from db import tenancy as _tenancy  # noqa: E402, F401
+# The session hooks must be registered wherever a session exists; db/tenancy.py
+# imports this module, so it is imported last.
+import db.tenancy  # noqa: E402, F401

@@ -56,3 +56,15 @@ def require(viewer: Viewer, action: str) -> None:
 
 def sees_pii(viewer: Viewer) -> bool:
     return viewer.role is not Role.INTEGRATOR or "pii" in viewer.grants
+
+
+def matrix_table() -> str:
+    """MATRIX as the markdown table docs/security.md shows (a test keeps them equal)."""
+    roles = list(Role)
+    lines = [
+        "| action | " + " | ".join(r.value for r in roles) + " |",
+        "|---|" + "---|" * len(roles),
+    ]
+    for action, allowed in MATRIX.items():
+        lines.append(f"| `{action}` | " + " | ".join("✓" if r in allowed else "—" for r in roles) + " |")
+    return "\n".join(lines)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from resolvers.permissions import sees_pii
 from resolvers.viewer import Viewer
 
@@ -21,3 +23,22 @@ def email_for(viewer: Viewer, value: str | None) -> str | None:
 
 def phone_for(viewer: Viewer, value: str | None) -> str | None:
     return value if value is None or sees_pii(viewer) else mask_phone(value)
+
+
+def mask_payload(viewer: Viewer, data: Any) -> Any:
+    """A JSON payload (event data...) with email/phone values masked for viewers without PII."""
+    if sees_pii(viewer):
+        return data
+    if isinstance(data, list):
+        return [mask_payload(viewer, v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    out = {}
+    for key, value in data.items():
+        masker = PAYLOAD_MASKS.get(key)
+        out[key] = masker(value) if masker and isinstance(value, str) else mask_payload(viewer, value)
+    return out
+
+
+# Keys of JSON payloads whose values are masked like the fields of the same name.
+PAYLOAD_MASKS = {"email": mask_email, "phone": mask_phone}

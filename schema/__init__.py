@@ -7,15 +7,15 @@ from functools import cache
 from typing import Any
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
-from schema.extensions import CloseSession, MaskInternalErrors, RequireViewer, StatementCounter
+from schema.extensions import limit_extensions, log_errors
 from schema.relay import NODE_TYPES
 
 # Each domain's `schema/<domain>/fields.py` may define Query, Mutation, Subscription.
-DOMAINS = ["core", "tree", "customers", "membership", "chat"]
+DOMAINS = ["core", "tree", "customers", "membership", "security", "chat"]
 
 # Types reachable only through interfaces or unions must be listed for the schema.
 EXTRA_TYPES: list[Any] = []
@@ -31,24 +31,20 @@ def _parts(kind: str) -> tuple[type, ...]:
     return tuple(found)
 
 
+class CanopySchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        log_errors(errors, execution_context)
+
+
 @cache
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     queries, mutations = _parts("Query"), _parts("Mutation")
     subscriptions = _parts("Subscription")
-    extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=15),
-        lambda: MaxAliasesLimiter(max_alias_count=50),
-        lambda: MaxTokensLimiter(max_token_count=4000),
-        CloseSession,
-        RequireViewer,
-        StatementCounter,
-        MaskInternalErrors,
-    ]
-    return strawberry.Schema(
+    return CanopySchema(
         query=merge_types("Query", queries),
         mutation=merge_types("Mutation", mutations),
         subscription=merge_types("Subscription", subscriptions) if subscriptions else None,
         types=[*NODE_TYPES, *EXTRA_TYPES],
-        extensions=extensions,
-        config=StrawberryConfig(auto_camel_case=True),
+        extensions=limit_extensions(production=production),
+        config=StrawberryConfig(auto_camel_case=True, disable_field_suggestions=production),
     )

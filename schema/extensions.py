@@ -1,16 +1,37 @@
-"""Cross-cutting execution concerns: authentication gate, SQL statement counter."""
+"""Cross-cutting execution concerns: limits, authentication gate, cost, SQL counter, errors.
+
+Every limit here acts before any resolver runs: depth, aliases and tokens at
+parse/validation time, the cost and the authentication gate at the start of
+execution (a result set there means graphql-core never resolves a field).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import ExecutionResult, FieldNode, GraphQLError, OperationDefinitionNode
-from strawberry.extensions import MaskErrors, SchemaExtension
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
 
 from db.session import statement_counter
 from schema.context import Context
-from schema.errors import unauthenticated
+from schema.cost import query_cost
+from schema.errors import PublicError, unauthenticated
+
+log = logging.getLogger("canopy.graphql")
+
+MAX_DEPTH = 15
+MAX_ALIASES = 50
+MAX_TOKENS = 4000
 
 # Root fields an anonymous caller may use.
 PUBLIC_FIELDS = {"login", "__typename", "__schema", "__type"}
@@ -84,20 +105,88 @@ class StatementCounter(SchemaExtension):
         return {}
 
 
+class QueryCost(SchemaExtension):
+    """Refuses a document whose static cost (schema/cost.py) exceeds the configured maximum.
+
+    Reported like Saleor: `extensions.cost = {requestedQueryCost, maximumAvailable}`.
+    """
+
+    cost: int | None = None
+
+    def on_execute(self) -> Iterator[None]:
+        ctx = self.execution_context
+        settings = getattr(ctx.context, "settings", None)
+        self.maximum = settings.max_query_cost if settings is not None else None
+        if ctx.graphql_document is not None and ctx.result is None:
+            self.cost = query_cost(
+                ctx.schema._schema, ctx.graphql_document, ctx.operation_name, ctx.variables
+            )
+            if self.maximum is not None and self.cost > self.maximum:
+                ctx.result = ExecutionResult(data=None, errors=[PublicError(
+                    f"query cost {self.cost} exceeds the maximum of {self.maximum}: "
+                    "ask for smaller pages or fewer fields", "QUERY_TOO_COSTLY",
+                )])
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        if self.cost is None:
+            return {}
+        return {"cost": {"requestedQueryCost": self.cost, "maximumAvailable": self.maximum}}
+
+
 class MaskInternalErrors(MaskErrors):
-    """Faults reach the client as INTERNAL with the request id, never with their text."""
+    """Faults reach the client as INTERNAL, never with their text; every error carries the request id."""
 
     def __init__(self) -> None:
-        super().__init__(should_mask_error=_is_fault, error_message="Internal error.")
+        super().__init__(should_mask_error=is_fault, error_message="Internal error.")
+
+    def _request_id(self) -> str | None:
+        return getattr(self.execution_context.context, "request_id", None)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        ctx = self.execution_context.context
         return GraphQLError(
             message=self.error_message, nodes=error.nodes, path=error.path,
-            extensions={"code": "INTERNAL", "requestId": getattr(ctx, "request_id", None)},
+            extensions={"code": "INTERNAL", "requestId": self._request_id()},
         )
 
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        out = []
+        for error in super()._process_errors(errors):
+            if (error.extensions or {}).get("requestId") is None:
+                error = GraphQLError(
+                    message=error.message, nodes=error.nodes, source=error.source,
+                    positions=error.positions, path=error.path, original_error=error.original_error,
+                    extensions={**(error.extensions or {}), "requestId": self._request_id()},
+                )
+            out.append(error)
+        return out
 
-def _is_fault(error: GraphQLError) -> bool:
+
+def is_fault(error: GraphQLError) -> bool:
     original = error.original_error
     return original is not None and not isinstance(original, GraphQLError)
+
+
+def log_errors(errors: list[GraphQLError], execution_context: Any) -> None:
+    """Faults are logged with their traceback and the request id the client was given."""
+    request_id = getattr(getattr(execution_context, "context", None), "request_id", None)
+    for error in errors:
+        if is_fault(error):
+            log.error(
+                "fault %s at %s", type(error.original_error).__name__, error.path,
+                exc_info=error.original_error, extra={"request_id": request_id},
+            )
+        else:
+            log.debug("request error: %s", error.message, extra={"request_id": request_id})
+
+
+def limit_extensions(*, production: bool) -> list[Any]:
+    """The schema's extensions, limits first; production also refuses introspection."""
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    ]
+    if production:
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
+    return [*extensions, CloseSession, RequireViewer, QueryCost, StatementCounter, MaskInternalErrors]

@@ -20,11 +20,13 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import db.models  # noqa: F401
 from config import Settings
+from db import rls
 from db.base import Base
 from db.models.core import Role, Staff
 from db.models.customers import POSTGRES_EXTENSIONS
@@ -74,9 +76,10 @@ async def _pg_schema() -> str:
         finally:
             await admin.dispose()
         if isinstance(_prepared["pg"], str):
-            database = _pg_database(schema)
+            database = _pg_database(schema, owner=True)
             async with database.engine.begin() as conn:
                 await conn.run_sync(Base.metadata.create_all)
+                await _secure(conn, schema)
             await database.dispose()
     if isinstance(_prepared["pg"], Exception):
         if IN_CI:
@@ -95,9 +98,35 @@ async def _create_extensions(admin: Any) -> None:
             pass  # a parallel run created it at the same moment
 
 
-def _pg_database(schema: str, **kw: Any) -> Database:
-    server_settings = {"search_path": f"{schema},public"}
-    return Database(PG_URL, connect_args={"server_settings": server_settings}, **kw)
+def _app_role(schema: str) -> str:
+    return f"{schema}_app"
+
+
+async def _secure(conn: Any, schema: str) -> None:
+    """Row-level security as the migration applies it; the app connects as a plain role.
+
+    The role is neither superuser nor BYPASSRLS nor owner, as in production, so
+    every test on PostgreSQL runs behind the policies of db/rls.py.
+    """
+    for statement in rls.ddl(Base.metadata):
+        await conn.execute(text(statement))
+    role = _app_role(schema)
+    await conn.execute(text(f'CREATE ROLE "{role}" LOGIN NOSUPERUSER NOBYPASSRLS'))
+    await conn.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"'))
+    await conn.execute(
+        text(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"')
+    )
+
+
+def _pg_database(schema: str, *, owner: bool = False, **kw: Any) -> Database:
+    """The schema's owner (superuser, for setup) or the app's restricted role."""
+    url = make_url(PG_URL)
+    if not owner:
+        url = url.set(username=_app_role(schema), password=None)
+    return Database(
+        url.render_as_string(hide_password=False),
+        connect_args={"server_settings": {"search_path": f"{schema},public"}}, **kw,
+    )
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -109,6 +138,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         admin = create_async_engine(PG_URL)
         async with admin.begin() as conn:
             await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            await conn.execute(text(f'DROP ROLE IF EXISTS "{_app_role(schema)}"'))
         await admin.dispose()
 
     asyncio.run(drop())
@@ -129,10 +159,12 @@ async def database(
     schema = await _pg_schema()
     database = _pg_database(schema)
     yield database
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    async with database.engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
     await database.dispose()
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    owner = _pg_database(schema, owner=True)
+    async with owner.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+    await owner.dispose()
 
 
 @dataclass

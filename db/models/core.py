@@ -76,12 +76,17 @@ class AuditEntry(TenantScoped, Base):
 
     __tablename__ = "audit_entry"
     __audited__ = False
-    __table_args__ = (Index("ix_audit_entry_entity", "tenant_id", "entity_type", "entity_id"),)
+    __table_args__ = (
+        Index("ix_audit_entry_entity", "tenant_id", "entity_type", "entity_id"),
+        Index("ix_audit_entry_node", "tenant_id", "node_id"),
+    )
 
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
     operation: Mapped[str] = mapped_column(String(100))
     entity_type: Mapped[str | None] = mapped_column(String(60))
     entity_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The tier node the entity belongs to, which scopes who may read the row (docs/security.md).
+    node_id: Mapped[int | None] = mapped_column(BigInteger)
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     request_id: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)

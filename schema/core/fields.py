@@ -71,7 +71,8 @@ class Mutation:
                     )
         except DomainError as exc:
             return LoginPayload(errors=user_errors(exc))
-        ctx.set_viewer(result.viewer)  # the rest of this response is seen as the new staff member
+        # The rest of this response (staff { scope }) resolves as the new session's viewer.
+        ctx.set_viewer(result.viewer)
         return LoginPayload(token=result.token, staff=Staff.from_row(result.staff))
 
     @strawberry.mutation

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 0000
-Create Date: 2026-11-23 18:21:02.663661
+Create Date: 2026-11-23 18:26:18.812038
 """
 
 from collections.abc import Sequence
@@ -39,6 +39,7 @@ def upgrade() -> None:
     sa.Column('operation', sa.String(length=100), nullable=False),
     sa.Column('entity_type', sa.String(length=60), nullable=True),
     sa.Column('entity_id', sa.BigInteger(), nullable=True),
+    sa.Column('node_id', sa.BigInteger(), nullable=True),
     sa.Column('changes', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.Column('request_id', sa.String(length=64), nullable=True),
     sa.Column('at', db.base.UTCDateTime(timezone=True), nullable=False),
@@ -47,6 +48,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.create_index('ix_audit_entry_entity', ['tenant_id', 'entity_type', 'entity_id'], unique=False)
+        batch_op.create_index('ix_audit_entry_node', ['tenant_id', 'node_id'], unique=False)
 
     op.create_table('event',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
@@ -351,6 +353,7 @@ def downgrade() -> None:
     op.drop_table('idempotency_key')
     op.drop_table('event')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_entry_node')
         batch_op.drop_index('ix_audit_entry_entity')
 
     op.drop_table('audit_entry')
