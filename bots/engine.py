@@ -49,10 +49,12 @@ class Engine:
         command, args = _split_command(msg.text)
         db = self.app.db
         linked = None
-        async with db.session() as session:
+        # The route is read across tenants (the chat's tenant is what it tells); everything
+        # after it is confined to that tenant, on PostgreSQL by row-level security too.
+        async with db.session(all_tenants=True) as session:
             tenant_id = await chat.tenant_of_chat(session, platform=msg.platform, external_id=msg.chat_id)
             if tenant_id is not None:
-                session.info["tenant_id"] = tenant_id  # from here on confined to the chat's tenant
+                session.info.update(tenant_id=tenant_id, all_tenants=False)
                 linked = await chat.viewer_for_chat(session, platform=msg.platform, external_id=msg.chat_id)
         if command == "start" and args:
             return await self._link(msg, args)
