@@ -12,13 +12,16 @@ PAGE_SIZE = 5
 CARD_SECTIONS = ["CardMembership", "CardValue", "CardOrders", "CardTickets"]
 
 
-async def customer_ref(turn: Turn, gid: str) -> dict[str, Any] | None:
-    """The customer behind a button or the context, if it still exists in the viewer's scope."""
-    data = await turn.api.run("CustomerRef", id=gid)
-    node = data["node"]
+def live_customer(node: dict[str, Any] | None) -> dict[str, Any] | None:
+    """`node(id:)`'s answer if it is a customer in scope and not erased; else None."""
     if node is None or node.get("__typename") != "Customer" or node.get("erasedAt"):
         return None
     return node
+
+
+async def customer_ref(turn: Turn, gid: str) -> dict[str, Any] | None:
+    """The customer behind a button or the context, if it still exists in the viewer's scope."""
+    return live_customer((await turn.api.run("CustomerRef", id=gid))["node"])
 
 
 def customer_line(c: dict[str, Any]) -> str:
@@ -86,8 +89,8 @@ async def on_page(turn: Turn, fields: list[str]) -> list[Reply]:
 async def show_card(turn: Turn, gid: str) -> list[Reply]:
     data = await turn.api.run("CustomerCard", id=gid)
     turn.t.use_zone(data)
-    c = data["node"]
-    if c is None or c.get("__typename") != "Customer" or c.get("erasedAt"):
+    c = live_customer(data["node"])
+    if c is None:
         if (turn.state.customer or {}).get("id") == gid:
             turn.state.customer = None
         return turn.say("error.customer_gone")
@@ -169,8 +172,8 @@ async def _history_page(turn: Turn, listing: dict[str, Any], page: int, *, edit:
     data = await turn.api.run("CustomerHistory", id=listing["q"], first=PAGE_SIZE,
                               after=listing["cursors"][page])
     turn.t.use_zone(data)
-    c = data["node"]
-    if c is None or c.get("__typename") != "Customer":
+    c = live_customer(data["node"])
+    if c is None:
         return [Reply(turn.t("error.customer_gone"), edit=edit)]
     timeline = c["timeline"]
     _remember_next(listing, page, timeline["pageInfo"])
@@ -211,8 +214,8 @@ async def _points(turn: Turn, gid: str) -> list[Reply]:
     t = turn.t
     data = await turn.api.run("CustomerPoints", id=gid)
     turn.t.use_zone(data)
-    c = data["node"]
-    if c is None or c.get("__typename") != "Customer":
+    c = live_customer(data["node"])
+    if c is None:
         return turn.say("error.customer_gone")
     m = c["membership"]
     if m is None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from bots.customers import PAGE_SIZE, context_customer, customer_line, customer_ref, show_card
+from bots.customers import (
+    PAGE_SIZE,
+    context_customer,
+    customer_line,
+    customer_ref,
+    live_customer,
+    show_card,
+)
 from bots.replies import Button, Reply, rows
 from bots.state import StaleState
 from bots.turn import MAX_SEARCH, MAX_TEXT, Callback, Command, Step, Turn
@@ -179,8 +186,8 @@ async def on_tickets(turn: Turn, fields: list[str]) -> list[Reply]:
 
 async def _tickets(turn: Turn, gid: str) -> list[Reply]:
     t = turn.t
-    c = (await turn.api.run("CustomerTickets", id=gid))["node"]
-    if c is None or c.get("__typename") != "Customer":
+    c = live_customer((await turn.api.run("CustomerTickets", id=gid))["node"])
+    if c is None:
         return turn.say("error.customer_gone")
     turn.state.customer = {"id": c["id"], "name": c["name"]}
     tickets = c["tickets"]

@@ -8,7 +8,6 @@ import asyncio
 from sqlalchemy import select, update
 
 from bots.engine import Engine
-from db.base import utcnow
 from db.models.core import Event, Role
 from db.models.customers import Customer
 from db.models.tree import TierNode
@@ -179,17 +178,25 @@ async def test_ticket_for_the_customer_in_context(api: Api, tenant: Tenant, engi
     assert support.last.startswith("Open tickets of Tia Ticket: 1\n  • ") and "Zip broken [OPEN, NORMAL]" in support.last
 
 
-@needs("CustomerCard", "LogInteraction")
+ERASE = "mutation($id: ID!) { eraseCustomer(input: {id: $id}) { errors { code message } } }"
+
+
+@needs("CustomerCard")
 async def test_erased_customer_is_a_stale_button(api: Api, tenant: Tenant, engine: Engine) -> None:
-    cid = await add_customer(api, tenant, node_id=tenant.root_id, name="Eve Erased")
+    # given: a card on screen
+    cid = await add_customer(api, tenant, node_id=tenant.root_id, name="Eve Erased", email="eve@example.com")
     chat = await linked_chat(api, engine, tenant.token)
     gid = to_global_id("Customer", cid)
     await chat.press(f"c:{gid}")
-    async with api.db.transaction(tenant_id=tenant.id) as session:
-        await session.execute(update(Customer).values(name="Erased customer", erased_at=utcnow()))
-    for data in (f"c:{gid}", f"l:{gid}", f"h:{gid}"):
-        replies = await chat.press(data)
-        assert "Eve" not in replies[0].text and "Sorry" not in replies[0].text
+    assert chat.last.startswith("👤 Eve Erased")
+    # when: the customer is erased (GDPR), then the card's buttons are pressed
+    assert (await api.ok(ERASE, {"id": gid}))["eraseCustomer"]["errors"] == []
+    replies = [(await chat.press(data))[0].text for data in (f"c:{gid}", f"l:{gid}", f"p:{gid}")]
+    # then
+    gone = "This customer is no longer available to you (erased, or outside your stores). Use /find to pick another."
+    assert replies[0] == gone and replies[2] == gone
+    assert all("Eve" not in text and "Sorry" not in text for text in replies)
+    assert (await chat.send("/customer"))[0].text.startswith("No customer in context")
 
 
 @needs("LogInteraction")
