@@ -78,6 +78,16 @@ class CanopyGraphQL(GraphQL):
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Whatever path the request took (refused before execution included), its
+            # session ends with it: no connection is left idle in a transaction.
+            ctx = scope.get("state", {}).get("canopy_context")
+            if ctx is not None:
+                await ctx.close()
+
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         """GraphQL over HTTP: a client accepting graphql-response+json gets that media type,
         and 400 when the request failed before execution (no data: parse, validation, limits)."""

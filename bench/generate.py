@@ -83,6 +83,8 @@ class Generated:
     stores: list[tuple[int, str, str]] = field(default_factory=list)  # (id, country code, path)
     regions: list[int] = field(default_factory=list)
     customers: list[int] = field(default_factory=list)
+    customer_stores: dict[int, tuple[int, str]] = field(default_factory=dict)  # id -> (store, country)
+    members: int = 0
 
 
 def _progress() -> Progress:
@@ -134,7 +136,7 @@ async def generate(db: Database, scale: Scale, *, seed: int = 42, slug: str = "b
     nodes = _tree(rng, tenant.id, root, scale.nodes, gen)
     with _progress() as progress:
         await _insert(db, tenant.id, TierNode, iter(nodes), len(nodes), progress, "tier nodes")
-        for step in EXTRA_STEPS:
+        for step in _steps():
             await step(db, rng, scale, gen, progress)
     return gen
 
@@ -202,6 +204,7 @@ async def _customers(db: Database, rng: random.Random, scale: Scale, gen: Genera
             ref = f"EXT-{i:08d}"
             cid = new_id()
             gen.customers.append(cid)
+            gen.customer_stores[cid] = (store_id, country)
             tags = sorted(set(rng.sample(TAGS, k=rng.choice([0, 0, 1, 1, 2, 3]))))
             tag_rows.extend({"tenant_id": gen.tenant_id, "id": new_id(), "customer_id": cid, "tag": t} for t in tags)
             created = now - timedelta(days=rng.uniform(0, 730))
@@ -218,8 +221,10 @@ async def _customers(db: Database, rng: random.Random, scale: Scale, gen: Genera
         await _insert(db, gen.tenant_id, tag_model, iter(tag_rows), len(tag_rows), progress, "customer tags")
 
 
-# Each domain adds its generator step here (orders, memberships, tickets...).
-EXTRA_STEPS: list[Callable[..., Any]] = [_staff, _customers]
+def _steps() -> list[Callable[..., Any]]:
+    from bench import generate_domains
+
+    return [_staff, _customers, generate_domains.memberships, generate_domains.orders]
 
 
 def main() -> None:

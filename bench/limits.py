@@ -53,8 +53,25 @@ async def page_raw(db: Database, tenant_id: int, size: int) -> str:
 
 
 async def page_raw_extras(session: Any, tenant_id: int, customer_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Membership and last orders per customer, by minimal SQL, once those domains exist."""
-    return {}
+    """Membership and the last 3 orders per customer, by minimal SQL."""
+    ids = bindparam("ids", expanding=True)
+    out: dict[int, dict[str, Any]] = {c: {"membership": None, "orders": {"edges": []}} for c in customer_ids}
+    members = await session.execute(text(
+        "SELECT m.customer_id, m.points_balance, t.name FROM membership m JOIN membership_tier t "
+        "ON t.tenant_id = m.tenant_id AND t.id = m.tier_id WHERE m.tenant_id = :t AND m.customer_id IN :ids"
+    ).bindparams(ids), {"t": tenant_id, "ids": customer_ids})
+    for cid, balance, tier in members:
+        out[cid]["membership"] = {"pointsBalance": balance, "tier": {"name": tier}}
+    orders = await session.execute(text(
+        "SELECT customer_id, number, placed_at, total_minor, currency FROM ("
+        " SELECT o.*, ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY placed_at DESC, id DESC) AS rn"
+        " FROM sales_order o WHERE tenant_id = :t AND customer_id IN :ids) x WHERE rn <= 3"
+        " ORDER BY customer_id, rn"
+    ).bindparams(ids), {"t": tenant_id, "ids": customer_ids})
+    for cid, number, placed, total, currency in orders:
+        out[cid]["orders"]["edges"].append({"node": {"number": number, "placedAt": str(placed),
+                                                     "total": {"amount": str(total), "currency": currency}}})
+    return out
 
 
 async def lookup_fixture(server: Any, gen: Any) -> tuple[str, list[str]]:

@@ -41,7 +41,7 @@ TREE = [
 ]
 
 # Domain modules with `async def seed(session, tenant, stores, rng)`, run in this order.
-SEEDERS: list[str] = ["cli.demo_customers", "cli.demo_membership"]
+SEEDERS: list[str] = ["cli.demo_customers", "cli.demo_membership", "cli.seed_orders"]
 
 
 def register(sub: Any) -> None:

@@ -7,7 +7,6 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from babel.numbers import get_currency_precision
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +14,7 @@ from db import outbox
 from db.base import utcnow
 from db.models.membership import Coupon, CouponStatus, MembershipProgram
 from db.models.tree import TierNode
-from resolvers import ledger
+from resolvers import ledger, money
 from resolvers.errors import DomainError, ErrorCode, Problems, not_found
 from resolvers.membership import check_positive, member_in_scope
 from resolvers.permissions import require
@@ -40,16 +39,12 @@ def normalise_code(code: str) -> str:
 
 
 def to_minor(amount: Decimal, currency: str, field: str, problems: Problems) -> int:
-    """`amount` in minor units of `currency`; more decimals than it has is INVALID."""
-    scale = get_currency_precision(currency)
-    minor = amount.scaleb(scale)
-    if minor != minor.to_integral_value():
-        problems.add(ErrorCode.INVALID, f"{currency} has {scale} decimals", field)
-    return int(minor.to_integral_value())
-
-
-def from_minor(amount: int, currency: str) -> Decimal:
-    return Decimal(amount).scaleb(-get_currency_precision(currency))
+    """`amount` in minor units of `currency`, its problems collected with the others."""
+    try:
+        return money.to_minor(amount, currency, field)
+    except DomainError as exc:
+        problems.items.extend(exc.problems)
+        return 0
 
 
 def effective_status(coupon: Coupon, now: datetime | None = None) -> CouponStatus:
@@ -141,6 +136,6 @@ def check_redeemable(coupon: Coupon, *, customer_id: int, store_path: str, curre
     if coupon.minimum_total_minor is not None and subtotal_minor < coupon.minimum_total_minor:
         raise DomainError(
             ErrorCode.INVALID,
-            f"this coupon needs an order of at least {from_minor(coupon.minimum_total_minor, coupon.currency)} "
+            f"this coupon needs an order of at least {money.from_minor(coupon.minimum_total_minor, coupon.currency)} "
             f"{coupon.currency}", field,
         )

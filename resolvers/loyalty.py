@@ -26,7 +26,7 @@ from db.models.membership import (
     PointsReason,
 )
 from db.models.tree import TierNode
-from resolvers import coupons, ledger
+from resolvers import coupons, ledger, money, rates
 from resolvers.errors import DomainError, ErrorCode, not_found
 from resolvers.membership import effective_program_id, expiry_of
 from resolvers.viewer import Viewer
@@ -43,16 +43,22 @@ async def _membership_for_order(session: AsyncSession, order: Any) -> Membership
     ))
 
 
-def _in_program_currency(order: Any, program: MembershipProgram) -> Decimal:
-    """The order total in units of the program's currency."""
-    if order.currency != program.currency:
-        # Needs the exchange-rate lookup of the orders domain (resolvers/rates.py).
-        raise DomainError(
-            ErrorCode.INVALID,
-            f"orders in {order.currency} cannot earn points in a {program.currency} program yet",
-            ("currency",),
-        )
-    return coupons.from_minor(order.total_minor, order.currency)
+async def _in_program_currency(
+    session: AsyncSession, viewer: Viewer, order: Any, program: MembershipProgram,
+) -> Decimal:
+    """The order total in units of the program's currency.
+
+    Through the reporting currency: the order keeps its own rate from placedAt,
+    the program's currency takes the rate of the same day.
+    """
+    total = money.from_minor(order.total_minor, order.currency)
+    if order.currency == program.currency:
+        return total
+    program_rate = await rates.reporting_rate(
+        session, currency=program.currency, reporting=viewer.reporting_currency,
+        day=order.placed_at.date(), field="currency",
+    )
+    return total * order.rate / program_rate
 
 
 async def earn_for_order(session: AsyncSession, viewer: Viewer, order: Any) -> int:
@@ -73,7 +79,7 @@ async def earn_for_order(session: AsyncSession, viewer: Viewer, order: Any) -> i
         return earned
     program = await session.get(MembershipProgram, (membership.tenant_id, membership.program_id))
     assert program is not None
-    amount = _in_program_currency(order, program)
+    amount = await _in_program_currency(session, viewer, order, program)
     points = int((amount * program.points_per_unit).to_integral_value(ROUND_FLOOR))
     if points <= 0:
         return 0
@@ -161,6 +167,6 @@ async def redeem_coupon(
     outbox.emit(
         session, "COUPON_REDEEMED", subject=coupon, node_id=store.id,
         data={"couponId": coupon.id, "membershipId": coupon.membership_id, "orderId": order.id,
-              "discount": coupons.from_minor(discount, order.currency), "currency": order.currency},
+              "discount": money.from_minor(discount, order.currency), "currency": order.currency},
     )
     return discount

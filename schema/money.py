@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import strawberry
-from babel.numbers import get_currency_precision
+
+from resolvers.money import from_minor
 
 
 @strawberry.type(name="Money")
@@ -16,4 +17,10 @@ class Money:
     @classmethod
     def of(cls, minor: int, currency: str) -> Money:
         """From integer minor units of `currency`."""
-        return cls(amount=Decimal(minor).scaleb(-get_currency_precision(currency)), currency=currency)
+        return cls(amount=from_minor(minor, currency), currency=currency)
+
+
+def plain(value: Decimal) -> Decimal:
+    """Without the trailing zeros PostgreSQL's NUMERIC(28, 10) pads with: 0.0061, never 0.0061000000."""
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral_value() else normal

@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from db import rls
 from db.base import Base
 from db.migrate import migrate
 from db.session import Database
@@ -47,6 +48,11 @@ async def test_migrations_match_models_on_postgres() -> None:
         await migrate(database)
         async with database.engine.connect() as conn:
             assert await conn.run_sync(_diff) == []
+            policies = await conn.scalar(text("SELECT count(*) FROM pg_policies WHERE schemaname = :s"), {"s": schema})
+            assert policies == len(rls.tenant_tables(Base.metadata))
+            assert await conn.scalar(text(
+                "SELECT count(*) FROM pg_trigger WHERE tgname = 'audit_entry_append_only'"
+                " AND tgrelid = CAST(:t AS regclass)"), {"t": f'"{schema}".audit_entry'}) == 1
     finally:
         await database.dispose()
         async with admin.begin() as conn:

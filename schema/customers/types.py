@@ -13,11 +13,18 @@ from db.models import customers as m
 from db.models import tree as tm
 from resolvers import pii
 from schema.loading import by_id
-from schema.relay import Node, to_global_id
+from schema.relay import Connection, Node, page_args, to_global_id
 from schema.tree.types import TierNode
 
 if TYPE_CHECKING:
     from schema.membership.types import Membership
+    from schema.money import Money
+    from schema.orders.types import Order, OrderStatus
+    from schema.service.types import Interaction, Ticket, TicketStatus
+    from schema.timeline import TimelineConnection
+
+_ORDERS = "schema.orders.types"
+_SERVICE = "schema.service.types"
 
 
 @strawberry.type(name="Customer")
@@ -60,6 +67,46 @@ class Customer(Node):
         from schema.membership.types import membership_of
 
         return await membership_of(info, self.row.id)
+
+    @strawberry.field(description="Paid minus refunded, in the reporting currency.")
+    async def lifetime_value(self, info: Info) -> Annotated[Money, strawberry.lazy("schema.money")]:
+        from schema.orders.fields import customer_lifetime_value
+
+        return await customer_lifetime_value(info, self.row.id)
+
+    @strawberry.field
+    async def orders(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        status: list[Annotated[OrderStatus, strawberry.lazy(_ORDERS)]] | None = None,
+    ) -> Connection[Annotated[Order, strawberry.lazy(_ORDERS)]]:
+        from schema.orders.fields import customer_orders
+
+        return await customer_orders(info, self.row.id, page_args(first, after), status)
+
+    @strawberry.field
+    async def tickets(
+        self, info: Info, first: int | None = None, after: str | None = None,
+        status: list[Annotated[TicketStatus, strawberry.lazy(_SERVICE)]] | None = None,
+    ) -> Connection[Annotated[Ticket, strawberry.lazy(_SERVICE)]]:
+        from schema.service.fields import customer_tickets
+
+        return await customer_tickets(info, self.row.id, page_args(first, after), status)
+
+    @strawberry.field
+    async def interactions(
+        self, info: Info, first: int | None = None, after: str | None = None,
+    ) -> Connection[Annotated[Interaction, strawberry.lazy(_SERVICE)]]:
+        from schema.service.fields import customer_interactions
+
+        return await customer_interactions(info, self.row.id, page_args(first, after))
+
+    @strawberry.field(description="Orders, tickets, interactions... newest first.")
+    async def timeline(
+        self, info: Info, first: int | None = None, after: str | None = None,
+    ) -> Annotated[TimelineConnection, strawberry.lazy("schema.timeline")]:
+        from schema.timeline import customer_timeline
+
+        return await customer_timeline(info, self.row.id, page_args(first, after))
 
     @strawberry.field(description="When the customer's personal data was erased (GDPR); null if never.")
     def erased_at(self) -> datetime | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -18,8 +18,11 @@ from resolvers.coupons import effective_status
 from schema.customers.types import Customer
 from schema.loading import by_id, many_by
 from schema.money import Money
-from schema.relay import Connection, Node, nested_pages, page_args, to_global_id
+from schema.relay import NODE_FETCHERS, Connection, Node, nested_pages, page_args, to_global_id
 from schema.tree.types import TierNode
+
+if TYPE_CHECKING:
+    from schema.orders.types import Order
 
 PointsReason = strawberry.enum(
     Enum("PointsReason", {r.value: r.value for r in m.PointsReason}), name="PointsReason"  # type: ignore[misc]
@@ -87,6 +90,10 @@ class PointsEntry(Node):
                    balance_after=row.balance_after, reason=PointsReason[m.PointsReason(row.reason).value],  # type: ignore[index]
                    note=row.note, created_at=row.created_at, expires_at=row.expires_at)
 
+    @strawberry.field(description="The order that earned or refunded these points.")
+    async def order(self, info: Info) -> Annotated[Order, strawberry.lazy("schema.orders.types")] | None:
+        return await _order(info, self.row.order_id)
+
 
 @strawberry.type(name="TierChange")
 class TierChange:
@@ -135,11 +142,22 @@ class Coupon(Node):
         amount = self.row.minimum_total_minor
         return Money.of(amount, self.row.currency) if amount is not None else None
 
+    @strawberry.field
+    async def redeemed_order(self, info: Info) -> Annotated[Order, strawberry.lazy("schema.orders.types")] | None:
+        return await _order(info, self.row.redeemed_order_id)
+
     @strawberry.field(description="The subtree where the coupon is valid; null: everywhere.")
     async def node(self, info: Info) -> TierNode | None:
         if self.row.node_id is None:
             return None
         return TierNode.from_row(await by_id(info.context, tm.TierNode).load(self.row.node_id))
+
+
+async def _order(info: Info, order_id: int | None) -> Any:
+    """The order through the node registry, so an order outside the viewer's scope is null."""
+    if order_id is None:
+        return None
+    return (await NODE_FETCHERS["Order"](info, [order_id]))[0]
 
 
 LEDGER_ORDER = [(m.PointsEntry.created_at, True), (m.PointsEntry.id, True)]

@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.base import new_id
+from db.base import new_id, utcnow
 from db.models.core import Role
 from db.models.customers import Customer
 from db.models.membership import Membership, PointsEntry, PointsLot
@@ -66,6 +68,8 @@ class FakeOrder:
     currency: str = "EUR"
     id: int = field(default_factory=new_id)
     points_earned: int = 0
+    rate: Decimal = Decimal(1)  # into the tenant's reporting currency (EUR)
+    placed_at: datetime = field(default_factory=utcnow)
 
 
 @dataclass

@@ -121,9 +121,13 @@ async def test_program_rate_and_store_program(shop: Shop) -> None:
     # when / then: JPY has no minor units; 1,001 yen earn 500 points
     async with shop.tx() as s:
         assert await loyalty.earn_for_order(s, shop.viewer, shop.order(1001, customer_index=3, currency="JPY", store_id=shop.other_store.id)) == 500
-    # an order in another currency than the program's needs exchange rates (orders domain)
+    # an order in another currency than the program's converts through the rates of its day
     with pytest.raises(DomainError) as err:
         async with shop.tx() as s:
             await loyalty.earn_for_order(s, shop.viewer, shop.order(1000, customer_index=3, currency="EUR", store_id=shop.other_store.id))
-    assert err.value.problems[0].field == ("currency",)
+    assert err.value.problems[0].field == ("currency",)  # no JPY rate yet
+    await shop.api.ok('mutation { setExchangeRate(input: {currency: "JPY", date: "2020-01-01", rate: "0.0061"}) { errors { code } } }')
+    async with shop.tx() as s:
+        # 10.00 EUR = 1,639.34 JPY at 0.5 points per yen
+        assert await loyalty.earn_for_order(s, shop.viewer, shop.order(1000, customer_index=3, currency="EUR", store_id=shop.other_store.id)) == 819
     await assert_ledger_consistent(shop.api, shop.tenant.id)

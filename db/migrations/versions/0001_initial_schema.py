@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 0000
-Create Date: 2026-11-23 18:26:18.812038
+Create Date: 2026-11-23 18:43:18.074628
 """
 
 from collections.abc import Sequence
@@ -50,6 +50,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_audit_entry_entity', ['tenant_id', 'entity_type', 'entity_id'], unique=False)
         batch_op.create_index('ix_audit_entry_node', ['tenant_id', 'node_id'], unique=False)
 
+    op.create_table('document_counter',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('value', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_document_counter_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_document_counter')),
+    sa.UniqueConstraint('tenant_id', 'name', name=op.f('uq_document_counter_tenant_id_name'))
+    )
     op.create_table('event',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
@@ -64,6 +73,17 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_event_tenant_id_tenant')),
     sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_event')),
     sa.UniqueConstraint('tenant_id', 'seq', name=op.f('uq_event_tenant_id_seq'))
+    )
+    op.create_table('exchange_rate',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('rate', db.base.ExactDecimal(length=40), nullable=False),
+    sa.Column('updated_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_exchange_rate_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_exchange_rate')),
+    sa.UniqueConstraint('tenant_id', 'currency', 'day', name=op.f('uq_exchange_rate_tenant_id_currency_day'))
     )
     op.create_table('idempotency_key',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
@@ -200,6 +220,24 @@ def upgrade() -> None:
     with op.batch_alter_table('customer_tag', schema=None) as batch_op:
         batch_op.create_index('ix_customer_tag_tag', ['tenant_id', 'tag', 'customer_id'], unique=False)
 
+    op.create_table('interaction',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('customer_id', sa.BigInteger(), nullable=False),
+    sa.Column('staff_id', sa.BigInteger(), nullable=False),
+    sa.Column('kind', sa.Enum('CALL', 'VISIT', 'MESSAGE', 'EMAIL', 'NOTE', name='interactionkind', native_enum=False, length=20), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('occurred_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'customer_id'], ['customer.tenant_id', 'customer.id'], name=op.f('fk_interaction_tenant_id_customer_id_customer')),
+    sa.ForeignKeyConstraint(['tenant_id', 'staff_id'], ['staff.tenant_id', 'staff.id'], name=op.f('fk_interaction_tenant_id_staff_id_staff')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_interaction_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_interaction'))
+    )
+    with op.batch_alter_table('interaction', schema=None) as batch_op:
+        batch_op.create_index('ix_interaction_customer', ['tenant_id', 'customer_id', 'occurred_at'], unique=False)
+
     op.create_table('membership',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
@@ -220,6 +258,66 @@ def upgrade() -> None:
     with op.batch_alter_table('membership', schema=None) as batch_op:
         batch_op.create_index('ix_membership_customer', ['tenant_id', 'customer_id'], unique=False)
         batch_op.create_index('ix_membership_tier', ['tenant_id', 'tier_id'], unique=False)
+
+    op.create_table('sales_order',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('customer_id', sa.BigInteger(), nullable=False),
+    sa.Column('store_id', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.Enum('PENDING', 'PAID', 'FULFILLED', 'CANCELLED', 'REFUNDED', name='orderstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('subtotal_minor', sa.BigInteger(), nullable=False),
+    sa.Column('discount_minor', sa.BigInteger(), nullable=False),
+    sa.Column('total_minor', sa.BigInteger(), nullable=False),
+    sa.Column('reporting_currency', sa.String(length=3), nullable=False),
+    sa.Column('rate', db.base.ExactDecimal(length=40), nullable=False),
+    sa.Column('total_reporting_minor', sa.BigInteger(), nullable=False),
+    sa.Column('points_earned', sa.BigInteger(), nullable=False),
+    sa.Column('coupon_code', sa.String(length=64), nullable=True),
+    sa.Column('refund_reason', sa.String(length=500), nullable=True),
+    sa.Column('placed_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('paid_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('fulfilled_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancelled_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('refunded_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'customer_id'], ['customer.tenant_id', 'customer.id'], name=op.f('fk_sales_order_tenant_id_customer_id_customer')),
+    sa.ForeignKeyConstraint(['tenant_id', 'store_id'], ['tier_node.tenant_id', 'tier_node.id'], name=op.f('fk_sales_order_tenant_id_store_id_tier_node')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_sales_order_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_sales_order')),
+    sa.UniqueConstraint('tenant_id', 'number', name=op.f('uq_sales_order_tenant_id_number'))
+    )
+    with op.batch_alter_table('sales_order', schema=None) as batch_op:
+        batch_op.create_index('ix_sales_order_customer', ['tenant_id', 'customer_id', 'placed_at'], unique=False)
+        batch_op.create_index('ix_sales_order_placed', ['tenant_id', 'placed_at', 'id'], unique=False)
+        batch_op.create_index('ix_sales_order_store', ['tenant_id', 'store_id', 'placed_at'], unique=False)
+
+    op.create_table('ticket',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('customer_id', sa.BigInteger(), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('OPEN', 'IN_PROGRESS', 'WAITING', 'RESOLVED', 'CLOSED', name='ticketstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('priority', sa.Enum('LOW', 'NORMAL', 'HIGH', 'URGENT', name='ticketpriority', native_enum=False, length=20), nullable=False),
+    sa.Column('assignee_id', sa.BigInteger(), nullable=True),
+    sa.Column('sla_due_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'assignee_id'], ['staff.tenant_id', 'staff.id'], name=op.f('fk_ticket_tenant_id_assignee_id_staff')),
+    sa.ForeignKeyConstraint(['tenant_id', 'customer_id'], ['customer.tenant_id', 'customer.id'], name=op.f('fk_ticket_tenant_id_customer_id_customer')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_ticket_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_ticket')),
+    sa.UniqueConstraint('tenant_id', 'number', name=op.f('uq_ticket_tenant_id_number'))
+    )
+    with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.create_index('ix_ticket_created', ['tenant_id', 'created_at', 'id'], unique=False)
+        batch_op.create_index('ix_ticket_customer', ['tenant_id', 'customer_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_ticket_status_due', ['tenant_id', 'status', 'sla_due_at'], unique=False)
 
     op.create_table('coupon',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
@@ -245,6 +343,23 @@ def upgrade() -> None:
     with op.batch_alter_table('coupon', schema=None) as batch_op:
         batch_op.create_index('ix_coupon_membership', ['tenant_id', 'membership_id'], unique=False)
 
+    op.create_table('order_line',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('order_id', sa.BigInteger(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('sku', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('unit_price_minor', sa.BigInteger(), nullable=False),
+    sa.Column('total_minor', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'order_id'], ['sales_order.tenant_id', 'sales_order.id'], name=op.f('fk_order_line_tenant_id_order_id_sales_order')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_order_line_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_order_line'))
+    )
+    with op.batch_alter_table('order_line', schema=None) as batch_op:
+        batch_op.create_index('ix_order_line_order', ['tenant_id', 'order_id', 'position'], unique=False)
+
     op.create_table('points_entry',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
     sa.Column('id', sa.BigInteger(), nullable=False),
@@ -266,6 +381,21 @@ def upgrade() -> None:
     with op.batch_alter_table('points_entry', schema=None) as batch_op:
         batch_op.create_index('ix_points_entry_ledger', ['tenant_id', 'membership_id', 'created_at', 'id'], unique=False)
         batch_op.create_index('ix_points_entry_qualifying', ['tenant_id', 'membership_id', 'qualifies_at'], unique=False)
+
+    op.create_table('ticket_comment',
+    sa.Column('tenant_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('ticket_id', sa.BigInteger(), nullable=False),
+    sa.Column('author_id', sa.BigInteger(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id', 'author_id'], ['staff.tenant_id', 'staff.id'], name=op.f('fk_ticket_comment_tenant_id_author_id_staff')),
+    sa.ForeignKeyConstraint(['tenant_id', 'ticket_id'], ['ticket.tenant_id', 'ticket.id'], name=op.f('fk_ticket_comment_tenant_id_ticket_id_ticket')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_ticket_comment_tenant_id_tenant')),
+    sa.PrimaryKeyConstraint('tenant_id', 'id', name=op.f('pk_ticket_comment'))
+    )
+    with op.batch_alter_table('ticket_comment', schema=None) as batch_op:
+        batch_op.create_index('ix_ticket_comment_ticket', ['tenant_id', 'ticket_id', 'created_at'], unique=False)
 
     op.create_table('tier_change',
     sa.Column('tenant_id', sa.BigInteger(), nullable=False),
@@ -314,20 +444,44 @@ def downgrade() -> None:
         batch_op.drop_index('ix_tier_change_membership')
 
     op.drop_table('tier_change')
+    with op.batch_alter_table('ticket_comment', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_comment_ticket')
+
+    op.drop_table('ticket_comment')
     with op.batch_alter_table('points_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_points_entry_qualifying')
         batch_op.drop_index('ix_points_entry_ledger')
 
     op.drop_table('points_entry')
+    with op.batch_alter_table('order_line', schema=None) as batch_op:
+        batch_op.drop_index('ix_order_line_order')
+
+    op.drop_table('order_line')
     with op.batch_alter_table('coupon', schema=None) as batch_op:
         batch_op.drop_index('ix_coupon_membership')
 
     op.drop_table('coupon')
+    with op.batch_alter_table('ticket', schema=None) as batch_op:
+        batch_op.drop_index('ix_ticket_status_due')
+        batch_op.drop_index('ix_ticket_customer')
+        batch_op.drop_index('ix_ticket_created')
+
+    op.drop_table('ticket')
+    with op.batch_alter_table('sales_order', schema=None) as batch_op:
+        batch_op.drop_index('ix_sales_order_store')
+        batch_op.drop_index('ix_sales_order_placed')
+        batch_op.drop_index('ix_sales_order_customer')
+
+    op.drop_table('sales_order')
     with op.batch_alter_table('membership', schema=None) as batch_op:
         batch_op.drop_index('ix_membership_tier')
         batch_op.drop_index('ix_membership_customer')
 
     op.drop_table('membership')
+    with op.batch_alter_table('interaction', schema=None) as batch_op:
+        batch_op.drop_index('ix_interaction_customer')
+
+    op.drop_table('interaction')
     with op.batch_alter_table('customer_tag', schema=None) as batch_op:
         batch_op.drop_index('ix_customer_tag_tag')
 
@@ -351,7 +505,9 @@ def downgrade() -> None:
     op.drop_table('tier_node')
     op.drop_table('membership_program')
     op.drop_table('idempotency_key')
+    op.drop_table('exchange_rate')
     op.drop_table('event')
+    op.drop_table('document_counter')
     with op.batch_alter_table('audit_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entry_node')
         batch_op.drop_index('ix_audit_entry_entity')
