@@ -22,6 +22,10 @@ class Settings:
     max_page_size: int = 100
     session_token_days: int = 30
     event_retention_days: int = 30
+    event_buffer: int = 2000  # events queued per live subscriber before it is dropped
+    event_poll_seconds: float = 1.0  # safety-net poll of the event log
+    redis_channel_prefix: str = "canopy"
+    token_recheck_seconds: float = 30.0  # websocket connections re-check their token
     # Hardening (docs/security.md): static query cost, request body, per-token rate.
     max_query_cost: int = 50_000
     max_body_bytes: int = 1_048_576
@@ -43,6 +47,10 @@ class Settings:
             "telegram_secret": os.environ.get("CANOPY_TELEGRAM_SECRET") or None,
             "telegram_api_url": os.environ.get("CANOPY_TELEGRAM_API_URL") or None,
             "event_retention_days": int(os.environ.get("CANOPY_EVENT_RETENTION_DAYS", "30")),
+            "event_buffer": int(os.environ.get("CANOPY_EVENT_BUFFER", "2000")),
+            "event_poll_seconds": float(os.environ.get("CANOPY_EVENT_POLL_SECONDS", "1")),
+            "redis_channel_prefix": os.environ.get("CANOPY_REDIS_PREFIX", "canopy"),
+            "token_recheck_seconds": float(os.environ.get("CANOPY_TOKEN_RECHECK_SECONDS", "30")),
             "max_query_cost": int(os.environ.get("CANOPY_MAX_QUERY_COST", cls.max_query_cost)),
             "max_body_bytes": int(os.environ.get("CANOPY_MAX_BODY_BYTES", cls.max_body_bytes)),
             "rate_limit_per_minute": int(os.environ.get("CANOPY_RATE_LIMIT_PER_MINUTE", cls.rate_limit_per_minute)),

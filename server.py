@@ -30,7 +30,9 @@ from db.migrate import migrate
 from db.session import Database
 from metrics import metrics_endpoint, observe
 from resolvers.auth import viewer_for_token
+from resolvers.broker import Broker
 from schema import build_schema
+from schema.connection import CanopyTransportWS
 from schema.context import AppState, Context
 from schema.http import BodySizeLimit, RateLimit, make_limiter
 
@@ -60,6 +62,7 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
 class CanopyGraphQL(GraphQL):
     """strawberry's ASGI view with our context, auth and JSON encoding."""
 
+    graphql_transport_ws_handler_class = CanopyTransportWS
     websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(self, app_state: AppState, **kw: Any) -> None:
@@ -119,10 +122,14 @@ class CanopyGraphQL(GraphQL):
         async with self.app_state.db.session() as session:
             return await viewer_for_token(session, token)
 
-    async def on_ws_connect(self, context: Context) -> Any:
+    async def ws_viewer(self, context: Context) -> Any:
+        """The viewer of a websocket's connection_init token, None once it is invalid."""
         params = context.connection_params or {}
         token = _bearer(str(params.get("authorization") or params.get("Authorization") or ""))
-        viewer = await self._viewer(token) if token else None
+        return await self._viewer(token) if token else None
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        viewer = await self.ws_viewer(context)
         if viewer is None:
             raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
         context.set_viewer(viewer)
@@ -179,7 +186,7 @@ def create_app(
 ) -> Starlette:
     settings = settings or Settings.from_env()
     db = db or Database(settings.database_url)
-    state = AppState(settings=settings, db=db)
+    state = AppState(settings=settings, db=db, broker=Broker(db, settings))
     graphql = CanopyGraphQL(state)
 
     @asynccontextmanager
@@ -188,6 +195,7 @@ def create_app(
             await migrate(db)
         async with webhook_bot(state):
             yield
+        await state.broker.close()
         await db.dispose()
 
     app = Starlette(

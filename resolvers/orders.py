@@ -33,7 +33,8 @@ TRANSITIONS: dict[str, tuple[frozenset[OrderStatus], OrderStatus, str]] = {
     "cancelOrder": (frozenset({P}), C, "cancelled_at"),
     "refundOrder": (frozenset({D, F}), R, "refunded_at"),
 }
-EVENTS = {"payOrder": "ORDER_PAID", "cancelOrder": "ORDER_CANCELLED", "refundOrder": "ORDER_REFUNDED"}
+EVENTS = {"payOrder": "ORDER_PAID", "fulfillOrder": "ORDER_FULFILLED", "cancelOrder": "ORDER_CANCELLED",
+          "refundOrder": "ORDER_REFUNDED"}
 MAX_LINES = 500
 MAX_QUANTITY = 1_000_000
 # Keeps every sum far inside a 64-bit column, whatever the currency and rate.
@@ -196,8 +197,10 @@ async def pay_order(
 
 async def fulfill_order(session: AsyncSession, viewer: Viewer, *, order_id: int,
                         at: datetime | None = None) -> Order:
-    """PAID -> FULFILLED (handed over or shipped); no contract event exists for it."""
-    return await _transition(session, viewer, order_id, "fulfillOrder", at)
+    """PAID -> FULFILLED (handed over or shipped)."""
+    order = await _transition(session, viewer, order_id, "fulfillOrder", at)
+    _emit(session, "fulfillOrder", order)
+    return order
 
 
 async def cancel_order(session: AsyncSession, viewer: Viewer, *, order_id: int) -> Order:

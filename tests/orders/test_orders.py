@@ -98,7 +98,8 @@ async def test_legal_transitions(api: Api, chain: Chain, path: list[str]) -> Non
         # then
         assert result["errors"] == [], op
         assert result["order"]["status"] == expected[op]
-    events = {"payOrder": "ORDER_PAID", "cancelOrder": "ORDER_CANCELLED", "refundOrder": "ORDER_REFUNDED"}
+    events = {"payOrder": "ORDER_PAID", "fulfillOrder": "ORDER_FULFILLED", "cancelOrder": "ORDER_CANCELLED",
+              "refundOrder": "ORDER_REFUNDED"}
     for op, event in events.items():
         assert await _events(api, event) == (1 if op in path else 0)
 

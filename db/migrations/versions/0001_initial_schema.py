@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 0000
-Create Date: 2026-11-23 18:43:18.074628
+Create Date: 2026-11-23 19:07:29.302167
 """
 
 from collections.abc import Sequence

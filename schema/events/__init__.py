@@ -1,0 +1,1 @@
+"""Integrator events: the log as a connection and as a subscription."""
