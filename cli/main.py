@@ -14,7 +14,7 @@ from config import Settings
 from resolvers.errors import DomainError
 
 # Modules with `register(subparsers)`; each adds its commands.
-COMMAND_MODULES = ["cli.core", "cli.demo", "cli.points", "cli.rates", "cli.events", "cli.chat"]
+COMMAND_MODULES = ["cli.core", "cli.demo", "cli.points", "cli.rates", "cli.events", "cli.bulk", "cli.chat"]
 
 
 class UserFacingError(Exception):
@@ -50,4 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the module as `cli.main`, the one command modules import UserFacingError from.
+    from cli.main import main as package_main
+
+    sys.exit(package_main())

@@ -69,7 +69,7 @@ def normalise_phone(value: str, region: str | None, problems: Problems) -> str |
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _clean(values: dict[str, Any], region: str | None, problems: Problems) -> dict[str, Any]:
+def clean_values(values: dict[str, Any], region: str | None, problems: Problems) -> dict[str, Any]:
     """Validated values of the editable fields given; None clears email, phone, locale."""
     out: dict[str, Any] = {}
     for key, value in values.items():
@@ -124,7 +124,7 @@ async def create_customer(
     node = await node_in_scope(session, viewer, node_id, "nodeId")
     settings = await settings_of(session, node)
     problems = Problems()
-    cleaned = _clean(values, region_of(settings.locale), problems)
+    cleaned = clean_values(values, region_of(settings.locale), problems)
     ref = (external_ref or "").strip() or None
     if ref is not None and len(ref) > 100:
         problems.add(ErrorCode.INVALID, "externalRef is at most 100 characters", "externalRef")
@@ -152,7 +152,7 @@ async def update_customer(
         node = await node_in_scope(session, viewer, values["node_id"], "nodeId")
     region = region_of((await settings_of(session, node)).locale) if "phone" in values else None
     problems = Problems()
-    cleaned = _clean(values, region, problems)
+    cleaned = clean_values(values, region, problems)
     problems.raise_if_any()
     cleaned["node_id"] = node.id
     old_tags = set(customer.tags or [])

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from schema.membership.types import Membership
     from schema.money import Money
     from schema.orders.types import Order, OrderStatus
+    from schema.reports.rfm import RfmScore
     from schema.service.types import Interaction, Ticket, TicketStatus
     from schema.timeline import TimelineConnection
 
@@ -54,6 +55,12 @@ class Customer(Node):
     @strawberry.field
     def phone(self, info: Info) -> str | None:
         return pii.phone_for(info.context.viewer, self.row.phone)
+
+    @strawberry.field(description="RFM scores among the customers of your scope; null without paid orders.")
+    async def rfm(self, info: Info) -> Annotated[RfmScore, strawberry.lazy("schema.reports.rfm")] | None:
+        from schema.reports.rfm import customer_rfm
+
+        return await customer_rfm(info, self.row.id)
 
     @strawberry.field(description="The tier node (usually a store) the customer belongs to.")
     async def node(self, info: Info) -> TierNode:

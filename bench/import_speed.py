@@ -1,0 +1,150 @@
+"""Customer import speed against the raw limit: `python -m bench.import_speed [--rows N]`.
+
+Raw limit: the same customer rows inserted by one plain executemany in one
+transaction (no parsing, validation, audit or events). Import: `canopy import
+customers` on a CSV file of those rows (parse, validate with the customers
+domain's rules, upsert, audit rows, events, batches of --batch-size). Runs on a
+fresh SQLite file and on a private PostgreSQL schema (CANOPY_BENCH_POSTGRES_URL,
+default the test database), printing rows/s and the ratio import / raw.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, insert, text
+
+import db.models  # noqa: F401
+from db.base import Base, new_id, utcnow
+from db.models.core import AuditEntry, Event
+from db.models.customers import Customer
+from db.models.tree import TierNode, path_segment
+from db.session import Database
+from resolvers import bulk_import
+from resolvers.bulk_customers import CustomerImport
+from resolvers.tenants import get_or_create_tenant
+
+PG_URL = os.environ.get("CANOPY_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+STORES = [f"S-{i:03d}" for i in range(50)]
+
+
+def _rows(n: int) -> list[dict[str, Any]]:
+    return [{
+        "externalRef": f"EXT-{i:07d}", "node": STORES[i % len(STORES)], "name": f"Customer {i}",
+        "email": f"customer{i}@example.com", "phone": f"+4930{1000000 + i}", "locale": "de-DE",
+        "tags": "vip;newsletter" if i % 3 == 0 else "", "attributes": "",
+    } for i in range(n)]
+
+
+async def _prepare(database: Database) -> tuple[int, dict[str, int]]:
+    async with database.engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    async with database.transaction(all_tenants=True) as session:
+        tenant, root = await get_or_create_tenant(session, slug="bench", currency="EUR", locale="de-DE")
+        stores = {}
+        for code in STORES:
+            node_id = new_id()
+            session.add(TierNode(tenant_id=tenant.id, id=node_id, parent_id=root.id, code=code, name=code,
+                                 kind="store", path=f"{root.path}{path_segment(node_id)}/", depth=1))
+            stores[code] = node_id
+    return tenant.id, stores
+
+
+async def _raw(database: Database, tenant_id: int, stores: dict[str, int], rows: list[dict[str, Any]]) -> float:
+    """Seconds for one executemany of the same customers in one transaction."""
+    now = utcnow()
+    values = [{
+        "tenant_id": tenant_id, "id": new_id(), "node_id": stores[r["node"]], "external_ref": r["externalRef"],
+        "name": r["name"], "email": r["email"], "phone": r["phone"], "locale": r["locale"],
+        "tags": r["tags"].split(";") if r["tags"] else [], "attributes": {},
+        "search_text": f"{r['name']} {r['email']} {r['phone']} {r['externalRef']}".lower(),
+        "created_at": now, "updated_at": now,
+    } for r in rows]
+    started = time.perf_counter()
+    async with database.engine.begin() as conn:
+        await conn.execute(insert(Customer.__table__), values)
+    seconds = time.perf_counter() - started
+    async with database.engine.begin() as conn:
+        await conn.execute(delete(Customer.__table__))
+    return seconds
+
+
+async def _import(database: Database, csv_path: Path, batch_size: int) -> list[float]:
+    """Seconds for a dry run (parse + validate), the import, and re-importing (all unchanged)."""
+    viewer = await bulk_import.system_viewer(database, "bench")
+    times = []
+    for dry_run in (True, False, False):
+        spec = CustomerImport()
+        started = time.perf_counter()
+        summary = await bulk_import.run_import(
+            database, viewer, spec, bulk_import.read_rows(csv_path, spec), batch_size=batch_size,
+            dry_run=dry_run,
+        )
+        times.append(time.perf_counter() - started)
+        assert summary.rejected == 0, summary.errors[:3]
+    async with database.transaction(tenant_id=viewer.tenant_id) as session:
+        audits = await session.scalar(text("SELECT count(*) FROM audit_entry"))
+        events = await session.scalar(text("SELECT count(*) FROM event"))
+    print(f"  written: {audits} audit rows, {events} events ({AuditEntry.__tablename__}, {Event.__tablename__})")
+    return times
+
+
+async def run(backend: str, n: int, batch_size: int, csv_path: Path, workdir: Path) -> None:
+    schema = None
+    if backend == "sqlite":
+        database = Database(f"sqlite+aiosqlite:///{workdir / 'bench.db'}")
+    else:
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        admin = Database(PG_URL)
+        async with admin.engine.begin() as conn:
+            await conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"))
+            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        await admin.dispose()
+        database = Database(PG_URL, connect_args={"server_settings": {"search_path": f"{schema},public"}})
+    try:
+        tenant_id, stores = await _prepare(database)
+        rows = _rows(n)
+        raw = await _raw(database, tenant_id, stores, rows)
+        dry, first, again = await _import(database, csv_path, batch_size)
+        print(f"{backend}: {n} rows")
+        print(f"  raw executemany : {n / raw:10,.0f} rows/s")
+        print(f"  import          : {n / first:10,.0f} rows/s   ratio {raw / first:.2f}")
+        print(f"  dry run (parse + validate only): {n / dry:10,.0f} rows/s")
+        print(f"  re-import (all unchanged)      : {n / again:10,.0f} rows/s")
+    finally:
+        await database.dispose()
+        if schema:
+            admin = Database(PG_URL)
+            async with admin.engine.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            await admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        csv_path = workdir / "customers.csv"
+        rows = _rows(args.rows)
+        with csv_path.open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
+            asyncio.run(run(backend, args.rows, args.batch_size, csv_path, workdir))
+
+
+if __name__ == "__main__":
+    main()
