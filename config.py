@@ -18,6 +18,7 @@ class Settings:
     redis_url: str | None = None
     telegram_token: str | None = None
     telegram_secret: str | None = None
+    telegram_api_url: str | None = None  # a local Bot API server; default api.telegram.org
     max_page_size: int = 100
     session_token_days: int = 30
     event_retention_days: int = 30
@@ -45,6 +46,7 @@ class Settings:
             "redis_url": os.environ.get("CANOPY_REDIS_URL") or None,
             "telegram_token": os.environ.get("CANOPY_TELEGRAM_TOKEN") or None,
             "telegram_secret": os.environ.get("CANOPY_TELEGRAM_SECRET") or None,
+            "telegram_api_url": os.environ.get("CANOPY_TELEGRAM_API_URL") or None,
             "event_retention_days": int(os.environ.get("CANOPY_EVENT_RETENTION_DAYS", "30")),
             "event_buffer": int(os.environ.get("CANOPY_EVENT_BUFFER", "2000")),
             "event_poll_seconds": float(os.environ.get("CANOPY_EVENT_POLL_SECONDS", "1")),

@@ -24,6 +24,7 @@ from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
+from bots.telegram import WEBHOOK_ROUTE, webhook_bot
 from config import Settings
 from db.migrate import migrate
 from db.session import Database
@@ -193,10 +194,12 @@ def create_app(
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if migrate_on_start:
             await migrate(db)
-        reminders = start_reminders(state)
-        yield
-        if reminders is not None:
-            await reminders.stop()
+        async with webhook_bot(state):
+            # Inside the bot's lifetime: reminders may be delivered through it.
+            reminders = start_reminders(state)
+            yield
+            if reminders is not None:
+                await reminders.stop()
         await state.broker.close()
         await db.dispose()
 
@@ -206,6 +209,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/metrics", metrics_endpoint),
+            WEBHOOK_ROUTE,
         ],
         middleware=[
             Middleware(RequestLog),

@@ -14,7 +14,7 @@ from config import Settings
 from resolvers.errors import DomainError
 
 # Modules with `register(subparsers)`; each adds its commands.
-COMMAND_MODULES = ["cli.core", "cli.demo", "cli.points", "cli.rates", "cli.events", "cli.bulk"]
+COMMAND_MODULES = ["cli.core", "cli.demo", "cli.points", "cli.rates", "cli.events", "cli.bulk", "cli.chat"]
 
 
 class UserFacingError(Exception):

@@ -15,7 +15,10 @@ from schema.extensions import limit_extensions, log_errors
 from schema.relay import NODE_TYPES
 
 # Each domain's `schema/<domain>/fields.py` may define Query, Mutation, Subscription.
-DOMAINS = ["core", "tree", "customers", "membership", "orders", "service", "security", "events", "reports", "pipeline"]
+DOMAINS = [
+    "core", "tree", "customers", "membership", "orders", "service", "security", "events", "reports",
+    "pipeline", "chat",
+]
 
 # Types reachable only through interfaces or unions must be listed for the schema.
 EXTRA_TYPES: list[Any] = []

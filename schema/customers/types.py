@@ -115,6 +115,10 @@ class Customer(Node):
 
         return await customer_timeline(info, self.row.id, page_args(first, after))
 
+    @strawberry.field(description="When the customer's personal data was erased (GDPR); null if never.")
+    def erased_at(self) -> datetime | None:
+        return self.row.erased_at
+
 
 async def fetch_customers(info: Info, pks: list[int]) -> list[Any]:
     """Customers by id, None where unknown or outside the viewer's subtree."""
