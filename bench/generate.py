@@ -138,6 +138,10 @@ async def generate(db: Database, scale: Scale, *, seed: int = 42, slug: str = "b
         await _insert(db, tenant.id, TierNode, iter(nodes), len(nodes), progress, "tier nodes")
         for step in _steps():
             await step(db, rng, scale, gen, progress)
+    # Planner statistics, as a live database has them (autovacuum would get there later).
+    async with db.engine.connect() as conn:
+        await conn.exec_driver_sql("ANALYZE")
+        await conn.commit()
     return gen
 
 

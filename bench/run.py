@@ -81,7 +81,9 @@ class Server:
         self.proc: asyncio.subprocess.Process | None = None
 
     async def __aenter__(self) -> Server:
-        env = {**os.environ, "CANOPY_DATABASE_URL": self.url, "CANOPY_DEBUG": "1"}
+        # The load test is one token at full speed: lift the per-token rate limit for it.
+        env = {**os.environ, "CANOPY_DATABASE_URL": self.url, "CANOPY_DEBUG": "1",
+               "CANOPY_RATE_LIMIT_PER_MINUTE": "100000000", "CANOPY_RATE_LIMIT_BURST": "100000"}
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "uvicorn", "server:create_app", "--factory", "--port", str(self.port),
             "--log-level", "warning", "--no-access-log",
