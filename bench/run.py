@@ -18,6 +18,7 @@ import json
 import os
 import socket
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -263,8 +264,15 @@ def main() -> None:
     parser.add_argument("--scale", choices=list(SCALES), default="S")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--lookup-seconds", type=float, default=5.0)
+    parser.add_argument("--with-streams", action="store_true",
+                        help="also run bench.events_latency and bench.import_speed (item 6)")
     args = parser.parse_args()
     asyncio.run(run(args.scale, args.db, args.lookup_seconds))
+    if args.with_streams:
+        # Their own tables: event latency commit -> subscriber, import rows/s vs raw executemany.
+        for module, extra in (("bench.events_latency", []), ("bench.import_speed", ["--backend", args.db])):
+            console.print(f"[bold]{module}[/bold]")
+            subprocess.run([sys.executable, "-m", module, *extra], cwd=ROOT, check=True)
 
 
 if __name__ == "__main__":
