@@ -75,9 +75,14 @@ $$""",
     ]
 
 
-def ddl(metadata: MetaData) -> list[str]:
-    """Every statement, idempotent, in order: run it in the migration after the tables exist."""
+def ddl(metadata: MetaData, existing: set[str] | None = None) -> list[str]:
+    """Every statement, idempotent, in order: run it in the migration after the tables exist.
+
+    `existing` limits the policies to tables already created: the models may hold
+    tables that a later migration creates (and covers by calling ddl() again).
+    """
     statements: list[str] = []
     for table, column in tenant_tables(metadata):
-        statements += policy_ddl(table, column)
+        if existing is None or table in existing:
+            statements += policy_ddl(table, column)
     return statements + audit_guard_ddl(metadata)

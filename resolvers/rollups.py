@@ -3,6 +3,10 @@
 A part is a function of a `RollupScope` returning a scalar subquery (an integer)
 over the subtree, e.g. the customers domain registers "customer_count". The
 rollup of any number of nodes is ONE statement: a row per node, a column per part.
+
+All-time rollups (no period) sum the per-node counters that database triggers
+keep (db/node_stats.py) instead: their cost grows with the subtree's node count,
+not with its orders and customers. Periods scan the rows through the parts.
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ScalarSelect, literal, select, union_all
+from sqlalchemy import ScalarSelect, and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models.tree import NodeStats, TierNode, in_subtree
 
 # The NodeRollup fields; "revenue" is in minor units of the tenant's reporting currency.
 PART_NAMES = ("customer_count", "member_count", "order_count", "revenue", "open_ticket_count")
@@ -51,19 +57,35 @@ def in_range(column: Any, scope: RollupScope) -> list[Any]:
 
 
 async def compute(session: AsyncSession, scopes: Sequence[RollupScope]) -> list[dict[str, int]]:
-    """The rollup of every scope, in one statement; unregistered parts are 0."""
-    if not scopes or not PARTS:
-        return [dict.fromkeys(PART_NAMES, 0) for _ in scopes]
-    names = list(PARTS)
-    rows = [
-        select(literal(i).label("i"), *(PARTS[n](scope).label(n) for n in names))
-        for i, scope in enumerate(scopes)
-    ]
-    stmt = rows[0] if len(rows) == 1 else union_all(*rows)
-    found = {row.i: row for row in (await session.execute(stmt)).all()}
-    out = []
-    for i in range(len(scopes)):
-        values = dict.fromkeys(PART_NAMES, 0)
-        values.update({n: int(getattr(found[i], n) or 0) for n in names})
-        out.append(values)
+    """The rollup of every scope: one statement for the all-time ones, one for those with a period."""
+    out = [dict.fromkeys(PART_NAMES, 0) for _ in scopes]
+    counters = [(i, s) for i, s in enumerate(scopes) if s.start is None and s.end is None]
+    periods = [(i, s) for i, s in enumerate(scopes) if s.start is not None or s.end is not None]
+    statements = []
+    if counters:
+        statements.append((_from_counters(counters), PART_NAMES))
+    if periods and PARTS:
+        statements.append((_from_parts(periods), list(PARTS)))
+    for stmt, names in statements:
+        for row in (await session.execute(stmt)).all():
+            out[row.i].update({n: int(getattr(row, n) or 0) for n in names})
     return out
+
+
+def _one(rows: list[Any]) -> Any:
+    return rows[0] if len(rows) == 1 else union_all(*rows)
+
+
+def _from_counters(scopes: list[tuple[int, RollupScope]]) -> Any:
+    return _one([
+        select(literal(i).label("i"), *(func.sum(getattr(NodeStats, n)).label(n) for n in PART_NAMES))
+        .select_from(NodeStats)
+        .join(TierNode, and_(TierNode.tenant_id == NodeStats.tenant_id, TierNode.id == NodeStats.node_id))
+        .where(NodeStats.tenant_id == scope.tenant_id, in_subtree(TierNode.path, scope.path))
+        for i, scope in scopes
+    ])
+
+
+def _from_parts(scopes: list[tuple[int, RollupScope]]) -> Any:
+    return _one([select(literal(i).label("i"), *(part(scope).label(n) for n, part in PARTS.items()))
+                 for i, scope in scopes])

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import db.models  # noqa: F401
 from config import Settings
-from db import rls
+from db import node_stats, rls
 from db.base import Base
 from db.models.core import Role, Staff
 from db.models.customers import POSTGRES_EXTENSIONS
@@ -56,6 +56,7 @@ async def _sqlite_template(tmp_root: Path) -> Path:
         database = Database(f"sqlite+aiosqlite:///{path}")
         async with database.engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
+            await conn.run_sync(node_stats.install)
         await database.dispose()
         _prepared["sqlite"] = path
     return _prepared["sqlite"]
@@ -79,6 +80,7 @@ async def _pg_schema() -> str:
             database = _pg_database(schema, owner=True)
             async with database.engine.begin() as conn:
                 await conn.run_sync(Base.metadata.create_all)
+                await conn.run_sync(node_stats.install)
                 await _secure(conn, schema)
             await database.dispose()
     if isinstance(_prepared["pg"], Exception):

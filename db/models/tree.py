@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ColumnElement, Index, String, UniqueConstraint, and_, func
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    and_,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, PathString, TenantScoped, tenant_fk, utcnow
@@ -58,3 +68,25 @@ def in_subtree_of(path_column: ColumnElement[str], root_path: ColumnElement[str]
     """in_subtree with the root's path a column (a join), not a value."""
     end = func.substr(root_path, 1, func.length(root_path) - 1, type_=PathString).concat("0")
     return and_(path_column >= root_path, path_column < end)
+
+
+class NodeStats(Base):
+    """All-time counters of one node's own rows (not its subtree), kept by database triggers.
+
+    A subtree's all-time rollup sums these over the subtree's nodes: a few
+    thousand small rows instead of millions of orders (db/node_stats.py). Moves
+    cost nothing since counters belong to nodes, not subtrees. Several shards per
+    node spread concurrent writers of one busy store over several rows.
+    """
+
+    __tablename__ = "node_stats"
+    __table_args__ = (tenant_fk("node_id", "tier_node", ondelete="CASCADE"),)
+
+    tenant_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tenant.id", ondelete="CASCADE"), primary_key=True)
+    node_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    customer_count: Mapped[int] = mapped_column(default=0)
+    member_count: Mapped[int] = mapped_column(default=0)
+    order_count: Mapped[int] = mapped_column(default=0)
+    revenue: Mapped[int] = mapped_column(default=0)  # minor units of the reporting currency
+    open_ticket_count: Mapped[int] = mapped_column(default=0)

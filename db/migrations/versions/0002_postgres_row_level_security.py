@@ -7,6 +7,7 @@ Create Date: 2026-11-23
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 import db.models  # noqa: F401  - the metadata the policies are generated from
@@ -24,7 +25,8 @@ def upgrade() -> None:
         return
     # Idempotent statements generated from the models: a later migration that adds
     # tables runs rls.ddl() again to cover them.
-    for statement in rls.ddl(Base.metadata):
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
+    for statement in rls.ddl(Base.metadata, existing):
         op.execute(statement)
 
 
