@@ -8,11 +8,19 @@ from typing import Any
 
 from sqlalchemy import update
 
+from bots.engine import Engine
+from bots.notifier import with_reminders
+from bots.replies import Incoming
+from bots.telegram import build_application
+from config import Settings
 from db.models.core import Role
 from db.models.service import Ticket
+from db.session import statement_counter
 from resolvers.reminders import ReminderScheduler
+from schema.context import AppState
 from schema.relay import decode_id, to_global_id
-from tests.bots.conftest import TASK, Bot, Staffed, add_staff, add_store, add_task
+from tests.bots.conftest import TASK, Bot, Staffed, add_staff, add_store, add_task, new_code
+from tests.bots.fake_telegram import TOKEN, FakeBotApi
 from tests.conftest import Api, Tenant
 from tests.pipeline.test_reminders import _second_database
 
@@ -128,3 +136,64 @@ async def test_staff_without_a_linked_chat_gets_nothing(api: Api, sales: Staffed
     await add_task(api, sales, "Nobody listens", -1)
     assert await bot.scheduler(api).run_once() == 0
     assert bot.telegram.sent() == []
+
+
+async def _statements(scheduler: ReminderScheduler) -> tuple[int, int]:
+    box = [0]
+    token = statement_counter.set(box)
+    try:
+        return await scheduler.run_once(), box[0]
+    finally:
+        statement_counter.reset(token)
+
+
+async def test_statements_per_reminder_are_bounded(api: Api, sales: Staffed, bot: Bot) -> None:
+    # given: a linked chat; passes with nothing, one and three reminders due
+    await bot.link(api, 83, sales.token)
+    _, idle = await _statements(bot.scheduler(api))
+    await add_task(api, sales, "One", -1)
+    _, one = await _statements(bot.scheduler(api))
+    for i in range(3):
+        await add_task(api, sales, f"Three {i}", -1)
+    # when
+    sent, three = await _statements(bot.scheduler(api))
+    # then: a pass with claims marks them sent in 2 statements; each reminder then costs 3 more
+    # (its claim, the staff's chats, the viewer) besides the staff's own GraphQL operation
+    # (counted by the schema in its own box: these are not in `box`).
+    assert sent == 3 and (idle, one, three) == (2, idle + 2 + 3, idle + 2 + 3 * 3)
+
+
+async def test_polling_bot_runs_the_scheduler_and_sends_through_itself(api: Api, sales: Staffed) -> None:
+    """`canopy bot telegram`: with_reminders starts the scheduler with the bot and stops it."""
+    async with FakeBotApi().running() as telegram:
+        # given: a Telegram chat linked to the staff member, a due task
+        state = AppState(settings=Settings(database_url=api.db.url, telegram_api_url=telegram.url,
+                                           reminder_interval=0.05), db=api.db)
+        await Engine(state).handle(Incoming("telegram", "95", text=f"/start {await new_code(api, sales.token)}"))
+        await add_task(api, sales, "Polled", -1)
+        application = build_application(state, token=TOKEN, webhook=False)
+        with_reminders(application, state)
+        # when: what run_polling calls around polling
+        async with application:
+            await application.post_init(application)
+            await asyncio.wait_for(telegram.wait_for_messages(1), 30)
+            await application.post_stop(application)
+        # then
+        [sent] = telegram.sent()
+        assert sent["chat_id"] == 95 and sent["text"].startswith("⏰ Task due ") and "Polled" in sent["text"]
+        assert [name for name, _ in telegram.calls].count("setMyCommands") == 2
+        assert "notifier" not in state.extras
+
+
+async def test_reminder_in_the_staff_members_language(api: Api, tenant: Tenant, sales: Staffed, bot: Bot) -> None:
+    token = await add_staff(api, tenant, role=Role.SALES, node_id=sales.store, locale="zh-CN")
+    await bot.link(api, 84, token)
+    pk = await add_task(api, Staffed(token, sales.customer, sales.store), "回访王女士", -1)
+    await bot.scheduler(api).run_once()
+    [sent] = bot.reminders()
+    assert sent["text"].startswith("⏰ 任务到期 ") and sent["text"].endswith("：回访王女士\n客户：Alice Weber")
+    assert _keyboard(sent) == [[("完成", f"task:done:{pk}"), ("推迟 1 小时", f"task:snooze:{pk}")]]
+    # a malformed or unknown action is an old button, not an error
+    for data in ("task:done:x", "task:delete:1", "ticket:open"):
+        await bot.press(84, data)
+    assert [p["text"] for p in bot.telegram.sent()[-3:]] == ["该按钮属于较早的消息。请用 /help 重新开始。"] * 3
