@@ -17,7 +17,7 @@ from telegram import Bot
 from bots.client import GraphQLClient, OperationUnavailable
 from bots.i18n import Translator
 from bots.pipeline import node_of
-from bots.replies import Button, Reply, rows
+from bots.replies import Button, Reply, rows, truncate
 from db.models.chat import ChatAccount
 from resolvers import chat
 from resolvers.reminders import TASK_DUE, TICKET_SLA, ReminderMessage, start_reminders
@@ -41,8 +41,9 @@ class ChatNotifier:
         async with self.app.db.session(tenant_id=message.tenant_id) as session:
             chats = (await session.scalars(select(ChatAccount.external_id).where(
                 ChatAccount.staff_id == message.staff_id, ChatAccount.platform == self.platform))).all()
-            linked = await chat.viewer_for_chat(session, platform=self.platform, external_id=chats[0]) \
-                if chats else None
+            linked = None
+            if chats:  # one staff member behind all of them: their viewer once
+                linked = await chat.viewer_for_chat(session, platform=self.platform, external_id=chats[0])
         if linked is None:  # no chat, or the staff member was deactivated
             return False
         reply = await render(self.app, linked.viewer, message)
@@ -97,7 +98,8 @@ class TelegramNotifier(ChatNotifier):
         from bots.telegram import MAX_MESSAGE, PLATFORM, markup
 
         async def send(external_id: str, reply: Reply) -> None:
-            await bot.send_message(int(external_id), reply.text[:MAX_MESSAGE], reply_markup=markup(reply))
+            text = truncate(reply.text, MAX_MESSAGE, "…")
+            await bot.send_message(int(external_id), text, reply_markup=markup(reply))
 
         super().__init__(app, PLATFORM, send)
 
