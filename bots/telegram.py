@@ -39,7 +39,7 @@ MAX_MESSAGE = 4096  # Telegram's limit for a message's text
 # Telegram redelivers an update for at most a day; older ids need not be remembered.
 UPDATE_MEMORY = timedelta(days=2)
 WEBHOOK_PATH = "/bots/telegram/webhook"
-MENU = ["find", "customer", "history", "log", "ticket", "points", "cancel", "help"]
+MENU = ["find", "customer", "history", "log", "ticket", "points", "tasks", "pipeline", "cancel", "help"]
 
 
 def build_application(app: AppState, *, token: str, webhook: bool) -> Application:
@@ -117,18 +117,18 @@ async def send_replies(bot: Bot, chat_id: int, replies: list[Reply], *,
     """Send the engine's replies: long texts split (edits truncated) to Telegram's 4096 limit."""
     note = Translator(language)("message.truncated")
     for reply in replies:
-        markup = _markup(reply)
+        keyboard = markup(reply)
         if reply.edit and edit_message_id is not None:
             try:
                 await bot.edit_message_text(truncate(reply.text, MAX_MESSAGE, note), chat_id=chat_id,
-                                            message_id=edit_message_id, reply_markup=markup)
+                                            message_id=edit_message_id, reply_markup=keyboard)
                 continue
             except BadRequest as exc:  # too old to edit, or unchanged: send it anew
                 log.info("edit failed (%s): sending a new message", exc.message)
         pieces = split_text(reply.text, MAX_MESSAGE)
         for i, piece in enumerate(pieces):
             try:
-                await bot.send_message(chat_id, piece, reply_markup=markup if i == len(pieces) - 1 else None)
+                await bot.send_message(chat_id, piece, reply_markup=keyboard if i == len(pieces) - 1 else None)
             except TelegramError:
                 log.exception("could not send a reply to chat %s", chat_id)
                 return
@@ -142,7 +142,7 @@ async def register_commands(bot: Bot) -> None:
         await bot.set_my_commands(commands, language_code=language)
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
+def markup(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
@@ -197,9 +197,14 @@ async def webhook_bot(state: AppState) -> AsyncIterator[None]:
         log.exception("the Telegram bot could not start; the webhook answers 503")
         yield
         return
+    from bots.notifier import TelegramNotifier  # it imports this module
+
     state.extras["telegram"] = application
+    # The server's lifespan starts the reminder scheduler inside this block: it sends through here.
+    state.extras["notifier"] = TelegramNotifier(state, application.bot)
     try:
         yield
     finally:
+        state.extras.pop("notifier", None)
         state.extras.pop("telegram", None)
         await application.shutdown()

@@ -1,4 +1,5 @@
-"""`canopy chat` (a terminal chat with the bot engine), `canopy chat link`, `canopy bot telegram`."""
+"""`canopy chat` (a terminal chat with the bot engine), `canopy chat link`, `canopy bot telegram`
+(long polling, with the reminder scheduler sending through the bot)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def register(sub: Any) -> None:
     link.set_defaults(func=run_async(link_code))
 
     bot = sub.add_parser("bot", help="run a chat bot").add_subparsers(dest="platform", required=True)
-    telegram = bot.add_parser("telegram", help="run the Telegram bot by long polling (CANOPY_TELEGRAM_TOKEN)")
+    telegram = bot.add_parser("telegram", help="run the Telegram bot by long polling, with reminders (CANOPY_TELEGRAM_TOKEN)")
     telegram.set_defaults(func=telegram_polling)
 
 
@@ -147,6 +148,7 @@ class Console:
 
 
 def telegram_polling(_args: argparse.Namespace) -> None:
+    from bots.notifier import with_reminders
     from bots.telegram import build_application
     from cli.main import UserFacingError
 
@@ -161,8 +163,9 @@ def telegram_polling(_args: argparse.Namespace) -> None:
         await db.dispose()  # the pool must not carry connections into run_polling's loop
 
     asyncio.run(prepare())
-    application = build_application(AppState(settings=settings, db=db), token=settings.telegram_token,
-                                    webhook=False)
+    state = AppState(settings=settings, db=db)
+    application = build_application(state, token=settings.telegram_token, webhook=False)
+    with_reminders(application, state)  # due tasks and breached tickets arrive in the linked chats
 
     async def dispose(_application: Any) -> None:
         await db.dispose()

@@ -113,7 +113,7 @@ def ticket_message(
     return ReminderMessage(
         tenant_id=tenant_id, staff_id=staff_id, kind=TICKET_SLA, target_id=ticket_id,
         text=f"Ticket {number} breached its SLA ({due_at:%Y-%m-%d %H:%M} UTC): {subject}",
-        buttons=(ReminderButton("Open", f"ticket:open:{ticket_id}"),),
+        buttons=(ReminderButton("Open ticket", f"ticket:open:{ticket_id}"),),
     )
 
 

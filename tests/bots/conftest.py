@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import update
 
 from bots.engine import Engine
 from bots.operations import fitted
 from bots.replies import Incoming, Reply
+from bots.telegram import WEBHOOK_PATH
+from config import Settings
 from db.base import new_id
 from db.models.core import Role, Staff
 from db.models.tree import TierNode, path_segment
+from resolvers.reminders import ReminderScheduler
 from schema import build_schema
-from schema.relay import from_global_id, to_global_id
+from schema.relay import decode_id, from_global_id, to_global_id
+from server import create_app
+from tests.bots.fake_telegram import TOKEN, FakeBotApi, button_update, text_update
 from tests.conftest import Api, Tenant
 
 LINK_CODE = "mutation { createChatLinkCode { code expiresAt errors { code message } } }"
@@ -122,3 +130,69 @@ async def add_customer(api: Api, tenant: Tenant, *, node_id: int, name: str, **f
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+# ---------- the webhook bot with reminders, and a staff member with work ----------
+
+SECRET = "reminder-secret"
+CREATE_TASK = """mutation($input: CreateTaskInput!) {
+  createTask(input: $input) { task { id } errors { code message } } }"""
+TASK = "query($id: ID!) { node(id: $id) { ... on Task { done dueAt } } }"
+
+
+@dataclass
+class Bot:
+    telegram: FakeBotApi
+    client: httpx.AsyncClient
+    app: Any
+
+    async def post(self, update: dict[str, Any]) -> None:
+        resp = await self.client.post(WEBHOOK_PATH, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        assert resp.status_code == 200
+
+    async def link(self, api: Api, chat_id: int, token: str) -> None:
+        await self.post(text_update(chat_id, f"/start {await new_code(api, token)}"))
+
+    def scheduler(self, api: Api, **kwargs: Any) -> ReminderScheduler:
+        return ReminderScheduler(api.db, self.app.state.canopy.extras["notifier"], **kwargs)
+
+    def reminders(self) -> list[dict[str, Any]]:
+        return [p for p in self.telegram.sent() if p["text"][:1] in {"⏰", "🚨"}]
+
+    async def press(self, chat_id: int, data: str, message: dict[str, Any] | None = None) -> None:
+        await self.post(button_update(chat_id, data, message_id=(message or {}).get("sent_message_id", 1)))
+
+
+@pytest.fixture
+async def bot(api: Api) -> AsyncIterator[Bot]:
+    """`canopy serve` with the webhook bot; no background scheduler: each test runs its passes."""
+    async with FakeBotApi().running() as telegram:
+        settings = Settings(database_url=api.db.url, telegram_token=TOKEN, telegram_secret=SECRET,
+                            telegram_api_url=telegram.url, reminder_interval=0)
+        app = create_app(settings, db=api.db, migrate_on_start=False)
+        async with app.router.lifespan_context(app):
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+                yield Bot(telegram, client, app)
+
+
+@dataclass
+class Staffed:
+    token: str
+    customer: str  # global id
+    store: int
+
+
+@pytest.fixture
+async def sales(api: Api, tenant: Tenant) -> Staffed:
+    store = await add_store(api, tenant, "DE-01")
+    token = await add_staff(api, tenant, role=Role.SALES, node_id=store)
+    customer = await add_customer(api, tenant, node_id=store, name="Alice Weber")
+    return Staffed(token, to_global_id("Customer", customer), store)
+
+
+async def add_task(api: Api, who: Staffed, title: str, minutes: float) -> int:
+    due = (datetime.now(UTC) + timedelta(minutes=minutes)).isoformat()
+    data = await api.ok(CREATE_TASK, {"input": {"title": title, "dueAt": due, "customerId": who.customer}},
+                        token=who.token)
+    assert data["createTask"]["errors"] == [], data
+    return decode_id(data["createTask"]["task"]["id"], "Task") or 0
