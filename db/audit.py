@@ -21,10 +21,10 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, event, inspect, text
+from sqlalchemy import Table, event, insert, inspect, text
 from sqlalchemy.orm import Session
 
-from db.base import Base, TenantScoped, new_id
+from db.base import Base, TenantScoped, new_id, utcnow
 from db.models.core import AuditEntry
 from db.rls import AUDIT_SCRUB_SETTING
 from db.session import CanopySession
@@ -211,33 +211,72 @@ def scrubbing(session: Session) -> Iterator[None]:
         session.info.pop("audit_scrub", None)
 
 
+def new_changes(cls: type, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """What `before_flush` records for a new `cls` object holding `values`, for rows inserted with Core."""
+    out: dict[str, list[Any]] = {}
+    for key, secret in _audited_columns(cls):
+        value = values.get(key)
+        if value is None or value == [] or value == {}:
+            continue
+        out[key] = [None, MASK if secret else json_safe(value)]
+    return out
+
+
+@cache
+def _audited_columns(cls: type) -> tuple[tuple[str, bool], ...]:
+    """(attribute, secret) in mapper order, as `_changes` walks them."""
+    return tuple(
+        (attr.key, bool(attr.columns[0].info.get("secret", False)))
+        for attr in inspect(cls).column_attrs if attr.key not in _SKIP
+    )
+
+
+_ROWS = "audit_rows"
+
+
 def flush_entries(session: Session) -> int:
-    """Turn the collected changes into AuditEntry rows; at least one per operation."""
+    """Turn the collected changes into audit rows; at least one per operation.
+
+    The rows are inserted by one executemany when the transaction commits
+    (`_insert_rows`): building an AuditEntry object per row, and flushing it,
+    cost more than the rest of a bulk import.
+    """
     pending = _pending(session) or {}
     info = session.info
     nodes = pending.pop(_NODES, {})
     pending.pop(_REDACT, None)
+    actor_id, request_id = info.get("actor_id"), info.get("request_id")
+    operation = info.get("operation", "unknown")
     rows = [
-        AuditEntry(
-            tenant_id=tenant_id,
-            actor_id=info.get("actor_id"),
-            operation=info.get("operation", "unknown"),
-            entity_type=entity_type,
-            entity_id=entity_id or None,
-            node_id=nodes.get((tenant_id, entity_type, entity_id)),
-            changes=changes,
-            request_id=info.get("request_id"),
-        )
+        {
+            "tenant_id": tenant_id, "id": new_id(), "actor_id": actor_id, "operation": operation,
+            "entity_type": entity_type, "entity_id": entity_id or None,
+            "node_id": nodes.get((tenant_id, entity_type, entity_id)), "changes": changes,
+            "request_id": request_id, "at": utcnow(),
+        }
         for (tenant_id, entity_type, entity_id), changes in pending.items()
     ]
-    if not rows and info.get("tenant_id") is not None and info.get("operation") != "system":
-        rows.append(
-            AuditEntry(
-                tenant_id=info["tenant_id"], actor_id=info.get("actor_id"),
-                operation=info.get("operation", "unknown"), entity_type=None, entity_id=None,
-                changes={}, request_id=info.get("request_id"),
-            )
-        )
-    session.add_all(rows)
+    if not rows and info.get("tenant_id") is not None and operation != "system":
+        rows.append({
+            "tenant_id": info["tenant_id"], "id": new_id(), "actor_id": actor_id, "operation": operation,
+            "entity_type": None, "entity_id": None, "node_id": None, "changes": {},
+            "request_id": request_id, "at": utcnow(),
+        })
+    if rows:
+        info.setdefault(_ROWS, []).extend(rows)
     pending.clear()
     return len(rows)
+
+
+@event.listens_for(CanopySession, "before_commit")
+def _insert_rows(session: Session) -> None:
+    # Runs inside the commit, so also inside the async session's greenlet: it may do IO.
+    rows = session.info.pop(_ROWS, None)
+    if rows:
+        session.connection().execute(insert(AuditEntry.__table__), rows)
+
+
+@event.listens_for(CanopySession, "after_soft_rollback")
+def _forget_rows(session: Session, previous: Any) -> None:
+    if previous.parent is None:  # the transaction, not a savepoint within it
+        session.info.pop(_ROWS, None)
