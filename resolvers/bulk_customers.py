@@ -73,6 +73,11 @@ class CustomerImport:
     columns = frozenset(COLUMNS)
     ignored = EXPORT_ONLY
 
+    def __init__(self) -> None:
+        # A dry run commits nothing, so a later batch would not find the customers an
+        # earlier one "created": it remembers them, and a repeated ref counts once.
+        self.would_create: dict[str, _New] = {}
+
     async def run(
         self, session: AsyncSession, viewer: Viewer, rows: Sequence[SourceRow], *, write: bool
     ) -> list[RowResult]:
@@ -83,7 +88,8 @@ class CustomerImport:
                 parsed.append(_parse(row))
             except DomainError as exc:
                 parsed.append(errors_of(exc, row.line, _column_of))
-        batch = await _Batch.load(session, [p for p in parsed if isinstance(p, dict)])
+        batch = await _Batch.load(session, [p for p in parsed if isinstance(p, dict)],
+                                  {} if write else self.would_create)
         results: list[RowResult] = []
         for row, values in zip(rows, parsed, strict=True):
             if isinstance(values, list):
@@ -97,6 +103,8 @@ class CustomerImport:
             await session.flush()  # updates of existing customers (audited by the flush)
             await batch.insert_new(session, viewer.tenant_id)
             await batch.sync_tags(session, viewer.tenant_id)
+        else:
+            self.would_create.update((r, c) for r, c in batch.known.items() if isinstance(c, _New))
         return results
 
 
@@ -164,13 +172,15 @@ class _Batch:
             self.regions[n.id] = region_of(self.settings[n.id].locale)
 
     @classmethod
-    async def load(cls, session: AsyncSession, batch: list[dict[str, Any]]) -> _Batch:
+    async def load(cls, session: AsyncSession, batch: list[dict[str, Any]], created: dict[str, _New]) -> _Batch:
+        """`created`: customers earlier batches of a dry run would have created, by externalRef."""
         refs = {v["external_ref"].strip() for v in batch if v.get("external_ref")}
         customers = (await session.scalars(
             select(Customer).where(Customer.external_ref.in_(refs))
         )).all() if refs else []
+        carried = {r: created[r] for r in refs if r in created}
         codes = {v["node_id"].strip() for v in batch if v.get("node_id")}
-        node_ids = {c.node_id for c in customers}
+        node_ids = {c.node_id for c in customers} | {c.node_id for c in carried.values()}
         nodes = (await session.scalars(
             select(TierNode).where(or_(TierNode.code.in_(codes), TierNode.id.in_(node_ids)))
         )).all() if codes or node_ids else []
@@ -178,7 +188,12 @@ class _Batch:
         ancestors = {a.id: a for a in (await session.scalars(
             select(TierNode).where(TierNode.id.in_(ancestor_ids))
         )).all()} if ancestor_ids else {}
-        return cls(customers, nodes, ancestors)
+        loaded = cls(customers, nodes, ancestors)
+        for ref, customer in carried.items():
+            if ref not in loaded.known:
+                loaded.known[ref] = customer
+                loaded.tags_before[ref] = set()
+        return loaded
 
     def _node(self, viewer: Viewer, code: Any, existing: Customer | None) -> TierNode:
         if code is None and existing is not None:
