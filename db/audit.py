@@ -44,7 +44,13 @@ class AuditImmutableError(RuntimeError):
     pass
 
 
+# Types json_safe returns as they are (checked by exact type first: it runs per audited value).
+_PLAIN = frozenset({str, bool, float, type(None), list, dict})
+
+
 def json_safe(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -220,6 +226,23 @@ def new_changes(cls: type, values: dict[str, Any]) -> dict[str, list[Any]]:
             continue
         out[key] = [None, MASK if secret else json_safe(value)]
     return out
+
+
+def record_new(
+    session: Session, cls: type, values: dict[str, Any], *, tenant_id: int, node_id: int | None = None,
+) -> None:
+    """`record()` of a `cls` row inserted with Core, as if it had been flushed (values["id"] is its id)."""
+    pending = _pending(session)
+    if pending is None:
+        return
+    key = (tenant_id, entity_type_of(cls), values["id"])
+    changes = new_changes(cls, values)
+    if key in pending:  # not expected (ids are new), but merge like record() would
+        record(session, tenant_id=tenant_id, entity_type=key[1], entity_id=key[2], changes=changes, node_id=node_id)
+        return
+    pending[key] = changes
+    if node_id is not None:
+        pending.setdefault(_NODES, {})[key] = node_id
 
 
 @cache

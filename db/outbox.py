@@ -98,7 +98,8 @@ async def allocate_and_insert(session: AsyncSession) -> list[Event]:
     for ev in pending:
         if ev.id is None:
             ev.id = new_id()
-        rows.append({column: getattr(ev, column) for column in _COLUMNS})
+        values = ev.__dict__  # what the attributes read, without their descriptors
+        rows.append({c: values[c] if c in values else getattr(ev, c) for c in _COLUMNS})
     await session.execute(insert(Event.__table__), rows)
     return pending
 

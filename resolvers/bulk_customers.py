@@ -115,7 +115,7 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _PLAIN_EMAIL = re.compile(
     r"([a-z0-9_+-]{1,64}(?:\.[a-z0-9_+-]{1,64})*)@((?:" + _LABEL + r"\.)+[a-z]{2,63})", re.ASCII | re.IGNORECASE
 )
-_SPECIAL_USE = tuple(email_validator.SPECIAL_USE_DOMAIN_NAMES)
+_SPECIAL_USE = tuple("." + name for name in email_validator.SPECIAL_USE_DOMAIN_NAMES)
 
 
 def plain_email(value: str) -> str | None:
@@ -125,9 +125,7 @@ def plain_email(value: str) -> str | None:
     if match is None or len(address) > 254 or len(match[1]) > 64:
         return None
     domain = match[2].lower()
-    if "--" in domain or len(domain) > 253 or any(
-        domain == name or domain.endswith("." + name) for name in _SPECIAL_USE
-    ):
+    if "--" in domain or len(domain) > 253 or ("." + domain).endswith(_SPECIAL_USE):  # a special-use name or under one
         return None
     return address.lower()
 
@@ -260,9 +258,7 @@ class _Batch:
         rows = []
         for customer in created:
             values = customer.values()
-            audit.record(session.sync_session, tenant_id=tenant_id, entity_type=_New.__graphql_type__,
-                         entity_id=customer.id, changes=audit.new_changes(Customer, values),
-                         node_id=customer.node_id)
+            audit.record_new(session.sync_session, Customer, values, tenant_id=tenant_id, node_id=customer.node_id)
             rows.append({**values, "tenant_id": tenant_id, "created_at": now, "updated_at": now, "erased_at": None})
         await session.execute(insert(Customer.__table__), rows)
 
