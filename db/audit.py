@@ -194,6 +194,27 @@ def _collect(session: Session, _ctx: Any, _instances: Any) -> None:
                    changes=changes, node_id=_node_of(session, obj, new))
 
 
+def snapshot(session: Session) -> Any:
+    """This transaction's collected changes as they are now, for `restore` (a savepoint's rollback).
+
+    Entries are copied two levels deep: `record` replaces [before, after] pairs,
+    it never mutates the values in them, so those are shared safely.
+    """
+    pending = _pending(session)
+    if pending is None:
+        return None
+    return {
+        key: set(value) if key == _REDACT else dict(value) if key == _NODES
+        else {field: list(pair) for field, pair in value.items()}
+        for key, value in pending.items()
+    }
+
+
+def restore(session: Session, state: Any) -> None:
+    if state is not None and "audit_pending" in session.info:
+        session.info["audit_pending"] = state
+
+
 def redact_before(session: Session, entity_type: str, entity_id: int) -> None:
     """This transaction audits the entity's new values but masks its old ones (erasure)."""
     pending = _pending(session)

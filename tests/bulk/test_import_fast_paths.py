@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 from pathlib import Path
 
@@ -113,3 +114,21 @@ async def test_a_ref_repeated_in_a_file_is_created_once_then_updated(
     assert events == [("CUSTOMER_CREATED", made["C1"].id), ("CUSTOMER_UPDATED", made["C1"].id),
                       ("CUSTOMER_CREATED", made["C2"].id), ("CUSTOMER_CREATED", made["C3"].id)]
     assert [a.changes["name"] for a in audit] == [[None, "Anna B"]]
+
+
+def test_an_audit_snapshot_restores_what_a_deep_copy_would() -> None:
+    from sqlalchemy.orm import Session
+
+    from db import audit
+
+    session = Session()
+    session.info["audit_pending"] = {}
+    audit.record(session, tenant_id=1, entity_type="Customer", entity_id=7, changes={"name": ["a", "b"]}, node_id=3)
+    audit.redact_before(session, "Customer", 7)
+    expected = copy.deepcopy(session.info["audit_pending"])
+    state = audit.snapshot(session)
+    audit.record(session, tenant_id=1, entity_type="Customer", entity_id=7, changes={"name": ["b", "c"]})
+    audit.record(session, tenant_id=1, entity_type="Order", entity_id=8, changes={"total": [None, 5]}, node_id=4)
+    audit.redact_before(session, "Order", 8)
+    audit.restore(session, state)
+    assert session.info["audit_pending"] == expected
