@@ -21,10 +21,10 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, event, inspect, text
+from sqlalchemy import Table, event, insert, inspect, text
 from sqlalchemy.orm import Session
 
-from db.base import Base, TenantScoped, new_id
+from db.base import Base, TenantScoped, new_id, utcnow
 from db.models.core import AuditEntry
 from db.rls import AUDIT_SCRUB_SETTING
 from db.session import CanopySession
@@ -44,7 +44,13 @@ class AuditImmutableError(RuntimeError):
     pass
 
 
+# Types json_safe returns as they are (checked by exact type first: it runs per audited value).
+_PLAIN = frozenset({str, bool, float, type(None), list, dict})
+
+
 def json_safe(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -188,6 +194,27 @@ def _collect(session: Session, _ctx: Any, _instances: Any) -> None:
                    changes=changes, node_id=_node_of(session, obj, new))
 
 
+def snapshot(session: Session) -> Any:
+    """This transaction's collected changes as they are now, for `restore` (a savepoint's rollback).
+
+    Entries are copied two levels deep: `record` replaces [before, after] pairs,
+    it never mutates the values in them, so those are shared safely.
+    """
+    pending = _pending(session)
+    if pending is None:
+        return None
+    return {
+        key: set(value) if key == _REDACT else dict(value) if key == _NODES
+        else {field: list(pair) for field, pair in value.items()}
+        for key, value in pending.items()
+    }
+
+
+def restore(session: Session, state: Any) -> None:
+    if state is not None and "audit_pending" in session.info:
+        session.info["audit_pending"] = state
+
+
 def redact_before(session: Session, entity_type: str, entity_id: int) -> None:
     """This transaction audits the entity's new values but masks its old ones (erasure)."""
     pending = _pending(session)
@@ -211,33 +238,89 @@ def scrubbing(session: Session) -> Iterator[None]:
         session.info.pop("audit_scrub", None)
 
 
+def new_changes(cls: type, values: dict[str, Any]) -> dict[str, list[Any]]:
+    """What `before_flush` records for a new `cls` object holding `values`, for rows inserted with Core."""
+    out: dict[str, list[Any]] = {}
+    for key, secret in _audited_columns(cls):
+        value = values.get(key)
+        if value is None or value == [] or value == {}:
+            continue
+        out[key] = [None, MASK if secret else json_safe(value)]
+    return out
+
+
+def record_new(
+    session: Session, cls: type, values: dict[str, Any], *, tenant_id: int, node_id: int | None = None,
+) -> None:
+    """`record()` of a `cls` row inserted with Core, as if it had been flushed (values["id"] is its id)."""
+    pending = _pending(session)
+    if pending is None:
+        return
+    key = (tenant_id, entity_type_of(cls), values["id"])
+    changes = new_changes(cls, values)
+    if key in pending:  # not expected (ids are new), but merge like record() would
+        record(session, tenant_id=tenant_id, entity_type=key[1], entity_id=key[2], changes=changes, node_id=node_id)
+        return
+    pending[key] = changes
+    if node_id is not None:
+        pending.setdefault(_NODES, {})[key] = node_id
+
+
+@cache
+def _audited_columns(cls: type) -> tuple[tuple[str, bool], ...]:
+    """(attribute, secret) in mapper order, as `_changes` walks them."""
+    return tuple(
+        (attr.key, bool(attr.columns[0].info.get("secret", False)))
+        for attr in inspect(cls).column_attrs if attr.key not in _SKIP
+    )
+
+
+_ROWS = "audit_rows"
+
+
 def flush_entries(session: Session) -> int:
-    """Turn the collected changes into AuditEntry rows; at least one per operation."""
+    """Turn the collected changes into audit rows; at least one per operation.
+
+    The rows are inserted by one executemany when the transaction commits
+    (`_insert_rows`): building an AuditEntry object per row, and flushing it,
+    cost more than the rest of a bulk import.
+    """
     pending = _pending(session) or {}
     info = session.info
     nodes = pending.pop(_NODES, {})
     pending.pop(_REDACT, None)
+    actor_id, request_id = info.get("actor_id"), info.get("request_id")
+    operation = info.get("operation", "unknown")
     rows = [
-        AuditEntry(
-            tenant_id=tenant_id,
-            actor_id=info.get("actor_id"),
-            operation=info.get("operation", "unknown"),
-            entity_type=entity_type,
-            entity_id=entity_id or None,
-            node_id=nodes.get((tenant_id, entity_type, entity_id)),
-            changes=changes,
-            request_id=info.get("request_id"),
-        )
+        {
+            "tenant_id": tenant_id, "id": new_id(), "actor_id": actor_id, "operation": operation,
+            "entity_type": entity_type, "entity_id": entity_id or None,
+            "node_id": nodes.get((tenant_id, entity_type, entity_id)), "changes": changes,
+            "request_id": request_id, "at": utcnow(),
+        }
         for (tenant_id, entity_type, entity_id), changes in pending.items()
     ]
-    if not rows and info.get("tenant_id") is not None and info.get("operation") != "system":
-        rows.append(
-            AuditEntry(
-                tenant_id=info["tenant_id"], actor_id=info.get("actor_id"),
-                operation=info.get("operation", "unknown"), entity_type=None, entity_id=None,
-                changes={}, request_id=info.get("request_id"),
-            )
-        )
-    session.add_all(rows)
+    if not rows and info.get("tenant_id") is not None and operation != "system":
+        rows.append({
+            "tenant_id": info["tenant_id"], "id": new_id(), "actor_id": actor_id, "operation": operation,
+            "entity_type": None, "entity_id": None, "node_id": None, "changes": {},
+            "request_id": request_id, "at": utcnow(),
+        })
+    if rows:
+        info.setdefault(_ROWS, []).extend(rows)
     pending.clear()
     return len(rows)
+
+
+@event.listens_for(CanopySession, "before_commit")
+def _insert_rows(session: Session) -> None:
+    # Runs inside the commit, so also inside the async session's greenlet: it may do IO.
+    rows = session.info.pop(_ROWS, None)
+    if rows:
+        session.connection().execute(insert(AuditEntry.__table__), rows)
+
+
+@event.listens_for(CanopySession, "after_soft_rollback")
+def _forget_rows(session: Session, previous: Any) -> None:
+    if previous.parent is None:  # the transaction, not a savepoint within it
+        session.info.pop(_ROWS, None)

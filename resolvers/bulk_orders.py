@@ -9,7 +9,6 @@ with the same services the API uses. Each row runs in a savepoint: all or nothin
 
 from __future__ import annotations
 
-import copy
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -21,6 +20,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db import audit
 from db.models.core import IdempotencyKey
 from db.models.customers import Customer
 from db.models.orders import Order, OrderStatus
@@ -112,14 +112,15 @@ def transitions(current: OrderStatus, target: OrderStatus) -> list[str]:
 async def _row(session: AsyncSession) -> AsyncIterator[None]:
     """A savepoint whose rollback also forgets the audit changes and events it queued."""
     info = session.info
-    audit = copy.deepcopy(info.get("audit_pending"))  # db/audit.py's structure, whatever it holds
+    # Not copy.deepcopy: that copied every value of the batch's changes once per row.
+    changes = audit.snapshot(session.sync_session)
     events = list(info.get("events_pending", []))
     try:
         async with session.begin_nested():
             yield
     except DomainError:
         if "audit_pending" in info:
-            info["audit_pending"] = audit
+            audit.restore(session.sync_session, changes)
             info["events_pending"] = events
         raise
 
