@@ -38,6 +38,8 @@ NODE_COLUMNS = ("node_id", "store_id", "scope_node_id")
 # Side data kept in the transaction's pending dict, so it ends with the transaction.
 _NODES = ("__nodes__",)
 _REDACT = ("__redact__",)
+_UNDO = "audit_undo"  # session.info: undo journal while a row savepoint is open
+_MISSING = object()
 
 
 class AuditImmutableError(RuntimeError):
@@ -74,15 +76,35 @@ def record(
     pending = _pending(session)
     if pending is None:
         return
+    undo = session.info.get(_UNDO)
     key = (tenant_id, entity_type, entity_id or 0)
     if node_id is not None:
-        pending.setdefault(_NODES, {})[key] = node_id
-    entry = pending.setdefault(key, {})
-    for key, (before, after) in changes.items():
-        if key in entry:
-            entry[key][1] = json_safe(after)
+        _set_node(pending, key, node_id, undo)
+    entry = pending.get(key)
+    if entry is None:
+        entry = pending[key] = {}
+        if undo is not None:
+            undo.append(lambda k=key: pending.pop(k))
+    for field, (before, after) in changes.items():
+        pair = entry.get(field)
+        if pair is not None:
+            if undo is not None:
+                undo.append(lambda p=pair, a=pair[1]: p.__setitem__(1, a))
+            pair[1] = json_safe(after)
         else:
-            entry[key] = [json_safe(before), json_safe(after)]
+            entry[field] = [json_safe(before), json_safe(after)]
+            if undo is not None:
+                undo.append(lambda e=entry, f=field: e.pop(f))
+
+
+def _set_node(pending: dict[Any, Any], key: Any, node_id: int, undo: list[Any] | None) -> None:
+    if undo is not None:
+        if _NODES not in pending:
+            undo.append(lambda: pending.pop(_NODES))
+        else:
+            old = pending[_NODES].get(key, _MISSING)
+            undo.append(lambda: pending[_NODES].pop(key) if old is _MISSING else pending[_NODES].__setitem__(key, old))
+    pending.setdefault(_NODES, {})[key] = node_id
 
 
 def _changes(obj: TenantScoped, kind: str, redact: bool = False) -> dict[str, list[Any]]:
@@ -194,32 +216,44 @@ def _collect(session: Session, _ctx: Any, _instances: Any) -> None:
                    changes=changes, node_id=_node_of(session, obj, new))
 
 
-def snapshot(session: Session) -> Any:
-    """This transaction's collected changes as they are now, for `restore` (a savepoint's rollback).
+def snapshot(session: Session) -> int | None:
+    """A mark to `restore` this transaction's collected changes to (a savepoint's rollback).
 
-    Entries are copied two levels deep: `record` replaces [before, after] pairs,
-    it never mutates the values in them, so those are shared safely.
+    From the first mark on, every change to the collection also journals its undo,
+    so a row's savepoint costs what the row changed, not what the batch collected.
     """
-    pending = _pending(session)
-    if pending is None:
+    if _pending(session) is None:
         return None
-    return {
-        key: set(value) if key == _REDACT else dict(value) if key == _NODES
-        else {field: list(pair) for field, pair in value.items()}
-        for key, value in pending.items()
-    }
+    return len(session.info.setdefault(_UNDO, []))
 
 
-def restore(session: Session, state: Any) -> None:
-    if state is not None and "audit_pending" in session.info:
-        session.info["audit_pending"] = state
+def restore(session: Session, mark: int | None) -> None:
+    """Undo what was collected since `mark`."""
+    undo = session.info.get(_UNDO)
+    if mark is None or undo is None:
+        return
+    while len(undo) > mark:
+        undo.pop()()
+
+
+def release(session: Session, mark: int | None) -> None:
+    """The savepoint of `mark` succeeded; the outermost one stops the journal."""
+    if mark == 0:
+        session.info.pop(_UNDO, None)
 
 
 def redact_before(session: Session, entity_type: str, entity_id: int) -> None:
     """This transaction audits the entity's new values but masks its old ones (erasure)."""
     pending = _pending(session)
-    if pending is not None:
-        pending.setdefault(_REDACT, set()).add((entity_type, entity_id))
+    if pending is None:
+        return
+    undo, item = session.info.get(_UNDO), (entity_type, entity_id)
+    if undo is not None:
+        if _REDACT not in pending:
+            undo.append(lambda: pending.pop(_REDACT))
+        elif item not in pending[_REDACT]:
+            undo.append(lambda: pending[_REDACT].discard(item))
+    pending.setdefault(_REDACT, set()).add(item)
 
 
 @contextmanager
@@ -262,8 +296,11 @@ def record_new(
         record(session, tenant_id=tenant_id, entity_type=key[1], entity_id=key[2], changes=changes, node_id=node_id)
         return
     pending[key] = changes
+    undo = session.info.get(_UNDO)
+    if undo is not None:
+        undo.append(lambda: pending.pop(key))
     if node_id is not None:
-        pending.setdefault(_NODES, {})[key] = node_id
+        _set_node(pending, key, node_id, undo)
 
 
 @cache
@@ -309,6 +346,7 @@ def flush_entries(session: Session) -> int:
     if rows:
         info.setdefault(_ROWS, []).extend(rows)
     pending.clear()
+    info.pop(_UNDO, None)
     return len(rows)
 
 

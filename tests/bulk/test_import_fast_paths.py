@@ -130,5 +130,13 @@ def test_an_audit_snapshot_restores_what_a_deep_copy_would() -> None:
     audit.record(session, tenant_id=1, entity_type="Customer", entity_id=7, changes={"name": ["b", "c"]})
     audit.record(session, tenant_id=1, entity_type="Order", entity_id=8, changes={"total": [None, 5]}, node_id=4)
     audit.redact_before(session, "Order", 8)
+    audit.record(session, tenant_id=1, entity_type="Customer", entity_id=9, changes={"name": [None, "x"]}, node_id=3)
     audit.restore(session, state)
     assert session.info["audit_pending"] == expected
+    # and with nothing collected before the mark: every key the row created goes
+    session.info["audit_pending"] = {}
+    state = audit.snapshot(session)
+    audit.record(session, tenant_id=1, entity_type="Order", entity_id=8, changes={"total": [None, 5]}, node_id=4)
+    audit.redact_before(session, "Order", 8)
+    audit.restore(session, state)
+    assert session.info["audit_pending"] == {}
