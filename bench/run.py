@@ -159,7 +159,8 @@ async def bench_page(client: httpx.AsyncClient, db: Database, gen: Generated, ou
 
 
 async def bench_lookup(server: Server, gen: Generated, out: dict[str, Any], seconds: float,
-                       concurrencies: tuple[int, ...] = (1, 8, 32), prefix: str = "lookup") -> None:
+                       concurrencies: tuple[int, ...] = (1, 8, 32), prefix: str = "lookup",
+                       lookup: Any = limits.lookup) -> None:
     token, phones = await limits.lookup_fixture(server, gen)
     for concurrency in concurrencies:
         latencies: list[float] = []
@@ -171,7 +172,7 @@ async def bench_lookup(server: Server, gen: Generated, out: dict[str, Any], seco
             i = k
             while time.perf_counter() < stop:
                 start = time.perf_counter()
-                await limits.lookup(client, token, phones[i % len(phones)])
+                await lookup(client, token, phones[i % len(phones)])
                 latencies.append(time.perf_counter() - start)
                 i += step
 
@@ -236,10 +237,15 @@ def render(scale: str, kind: str, out: dict[str, Any]) -> None:
     for c in (1, 8, 32):
         rows.append((f"bot lookup c={c}", f"{out[f'lookup_c{c}_rps']:.0f} req/s",
                      f"p50 {out[f'lookup_c{c}_p50_ms']:.1f} / p99 {out[f'lookup_c{c}_p99_ms']:.1f} ms"))
+    rows.append(("bot lookup as one operation, c=8", f"{out['lookup_one_op_c8_rps']:.0f} req/s",
+                 f"p50 {out['lookup_one_op_c8_p50_ms']:.1f} / p99 {out['lookup_one_op_c8_p99_ms']:.1f} ms"))
     workers = out.get("lookup_workers")
     if workers:
         key = f"lookup_w{workers}_c8"
         rows.append((f"bot lookup c=8, {workers} workers", f"{out[f'{key}_rps']:.0f} req/s",
+                     f"p50 {out[f'{key}_p50_ms']:.1f} / p99 {out[f'{key}_p99_ms']:.1f} ms"))
+        key = f"lookup_one_op_w{workers}_c8"
+        rows.append((f"bot lookup as one operation, c=8, {workers} workers", f"{out[f'{key}_rps']:.0f} req/s",
                      f"p50 {out[f'{key}_p50_ms']:.1f} / p99 {out[f'{key}_p99_ms']:.1f} ms"))
     rows += [
         ("rollup at root", f"{out['rollup_root_ms']:.1f} ms", "< 1000 ms at L on PostgreSQL"),
@@ -277,11 +283,15 @@ async def run(scale: str, kind: str, lookup_seconds: float, *, reuse: bool = Fal
             await bench_rollup(client, gen, out)
             await bench_move(client, db, gen, out)
         await bench_lookup(server, gen, out, lookup_seconds)
+        await bench_lookup(server, gen, out, lookup_seconds, (8,), prefix="lookup_one_op",
+                           lookup=limits.lookup_combined)
     if workers > 1:
         # `canopy serve --workers N`: the same lookup at c=8 spread over N processes.
         out["lookup_workers"] = workers
         async with Server(url, free_port(), workers=workers) as server:
             await bench_lookup(server, gen, out, lookup_seconds, (8,), prefix=f"lookup_w{workers}")
+            await bench_lookup(server, gen, out, lookup_seconds, (8,), prefix=f"lookup_one_op_w{workers}",
+                               lookup=limits.lookup_combined)
     await limits.extra_benches(db, gen, out)
     await db.dispose()
     (RESULTS / f"{scale}-{kind}.json").write_text(json.dumps(out, indent=2))
