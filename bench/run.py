@@ -100,7 +100,9 @@ class Server:
             cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )
         async with httpx.AsyncClient() as client:
-            for _ in range(200):
+            # Up to a minute: on a loaded 2-core machine imports and migrations take a while.
+            deadline = time.perf_counter() + 60
+            while time.perf_counter() < deadline:
                 try:
                     if (await client.get(f"{self.base}/healthz")).status_code == 200:
                         return self
