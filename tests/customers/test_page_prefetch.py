@@ -65,3 +65,17 @@ async def test_statements_of_a_prefetched_page_do_not_grow_with_it(api: Api, ten
     chain = await build_chain(api, tenant, {"JPY": "0.0061"})
     await _seed(api, chain, 6)
     assert await api.statements(PAGE, {"first": 1}) == await api.statements(PAGE, {"first": 3})
+
+
+async def test_an_orders_error_is_reported_at_the_orders_fields_not_the_page(api: Api, tenant: Tenant) -> None:
+    # given
+    chain = await build_chain(api, tenant, {"JPY": "0.0061"})
+    await _seed(api, chain, 3)
+    query = ("query($first: Int!) { customers(first: 3) { edges { node { name "
+             "orders(first: $first) { edges { node { number } } } } } } }")
+    # when: a page size the orders field refuses (the prefetch must not raise it at `customers`)
+    body = await api.post(query, {"first": 1000})
+    # then: the error is the orders field's, as without the prefetch
+    paths = [err["path"] for err in body["errors"]]
+    assert paths and all(p[0] == "customers" and p[-1] == "orders" and len(p) == 5 for p in paths), paths
+    assert {err["extensions"]["code"] for err in body["errors"]} == {"BAD_USER_INPUT"}
