@@ -97,7 +97,7 @@ async def lookup_fixture(server: Any, gen: Any) -> tuple[str, list[str]]:
 FIND = "query($q: String!) { customers(first: 5, filter: {search: $q}) { edges { node { id name } } } }"
 
 
-def card_query() -> str:
+def card_fields() -> str:
     extra = ""
     if _has("Customer", "membership"):
         extra += " membership { pointsBalance tier { name } }"
@@ -107,7 +107,16 @@ def card_query() -> str:
         extra += " orders(first: 3) { edges { node { number total { amount currency } } } }"
     if _has("Customer", "tickets"):
         extra += " tickets(first: 3, status: [OPEN, IN_PROGRESS, WAITING]) { edges { node { number subject } } }"
-    return f"query($id: ID!) {{ customer(id: $id) {{ id name phone email node {{ name }}{extra} }} }}"
+    return f"id name phone email node {{ name }}{extra}"
+
+
+def card_query() -> str:
+    return f"query($id: ID!) {{ customer(id: $id) {{ {card_fields()} }} }}"
+
+
+def combined_query() -> str:
+    """Find and card in one operation: two matches at most, so the bot can tell an ambiguous search."""
+    return f"query($q: String!) {{ customers(first: 2, filter: {{search: $q}}) {{ edges {{ node {{ {card_fields()} }} }} }} }}"
 
 
 async def lookup(client: httpx.AsyncClient, token: str, phone: str) -> None:
@@ -121,6 +130,14 @@ async def lookup(client: httpx.AsyncClient, token: str, phone: str) -> None:
                               headers=headers)).json()
     if card.get("errors"):
         raise RuntimeError(card["errors"])
+
+
+async def lookup_combined(client: httpx.AsyncClient, token: str, phone: str) -> None:
+    """The same lookup as one GraphQL request (what the bot could send, see docs/performance.md)."""
+    body = (await client.post("/graphql", json={"query": combined_query(), "variables": {"q": phone}},
+                              headers={"Authorization": f"Bearer {token}"})).json()
+    if body.get("errors") or not body["data"]["customers"]["edges"]:
+        raise RuntimeError(f"lookup found nothing for {phone}: {body.get('errors')}")
 
 
 async def extra_benches(db: Database, gen: Any, out: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import os
+import pickle
 import socket
 import statistics
 import subprocess
@@ -54,18 +55,26 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def sqlite_url(scale: str, tmp: Path) -> str:
+def sqlite_url(scale: str, tmp: Path, *, fresh: bool = True) -> str:
     path = tmp / f"bench-{scale}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
     return f"sqlite+aiosqlite:///{path}"
 
 
-async def database_url(kind: str, scale: str, tmp: Path) -> str:
-    """A fresh database for this run."""
+def generated_path(scale: str, kind: str) -> Path:
+    """What generate() returned for the database of (scale, kind): ids and the admin token."""
+    return RESULTS / f"{scale}-{kind}.generated.pickle"
+
+
+async def database_url(kind: str, scale: str, tmp: Path, *, fresh: bool = True) -> str:
+    """A fresh database for this run (or the previous run's one with fresh=False)."""
     if kind == "sqlite":
-        return await asyncio.to_thread(sqlite_url, scale, tmp)
+        return await asyncio.to_thread(sqlite_url, scale, tmp, fresh=fresh)
     name = f"canopy_bench_{scale.lower()}"
+    if not fresh:
+        return f"{PG_BASE}/{name}"
     admin = create_async_engine(f"{PG_BASE}/postgres", isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
         await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -77,8 +86,8 @@ async def database_url(kind: str, scale: str, tmp: Path) -> str:
 class Server:
     """`canopy serve` in a subprocess on a loopback port."""
 
-    def __init__(self, url: str, port: int) -> None:
-        self.url, self.port = url, port
+    def __init__(self, url: str, port: int, workers: int = 1) -> None:
+        self.url, self.port, self.workers = url, port, workers
         self.proc: asyncio.subprocess.Process | None = None
 
     async def __aenter__(self) -> Server:
@@ -87,11 +96,13 @@ class Server:
                "CANOPY_RATE_LIMIT_PER_MINUTE": "100000000", "CANOPY_RATE_LIMIT_BURST": "100000"}
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "uvicorn", "server:create_app", "--factory", "--port", str(self.port),
-            "--log-level", "warning", "--no-access-log",
+            "--log-level", "warning", "--no-access-log", "--workers", str(self.workers),
             cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
         )
         async with httpx.AsyncClient() as client:
-            for _ in range(200):
+            # Up to a minute: on a loaded 2-core machine imports and migrations take a while.
+            deadline = time.perf_counter() + 60
+            while time.perf_counter() < deadline:
                 try:
                     if (await client.get(f"{self.base}/healthz")).status_code == 200:
                         return self
@@ -149,9 +160,11 @@ async def bench_page(client: httpx.AsyncClient, db: Database, gen: Generated, ou
     out["graphql_overhead_ratio"] = out["page100_graphql_ms"] / out["page100_limit_ms"]
 
 
-async def bench_lookup(server: Server, gen: Generated, out: dict[str, Any], seconds: float) -> None:
+async def bench_lookup(server: Server, gen: Generated, out: dict[str, Any], seconds: float,
+                       concurrencies: tuple[int, ...] = (1, 8, 32), prefix: str = "lookup",
+                       lookup: Any = limits.lookup) -> None:
     token, phones = await limits.lookup_fixture(server, gen)
-    for concurrency in (1, 8, 32):
+    for concurrency in concurrencies:
         latencies: list[float] = []
         stop = time.perf_counter() + seconds
         limits_ = httpx.Limits(max_connections=concurrency)
@@ -161,7 +174,7 @@ async def bench_lookup(server: Server, gen: Generated, out: dict[str, Any], seco
             i = k
             while time.perf_counter() < stop:
                 start = time.perf_counter()
-                await limits.lookup(client, token, phones[i % len(phones)])
+                await lookup(client, token, phones[i % len(phones)])
                 latencies.append(time.perf_counter() - start)
                 i += step
 
@@ -169,9 +182,9 @@ async def bench_lookup(server: Server, gen: Generated, out: dict[str, Any], seco
             begin = time.perf_counter()
             await asyncio.gather(*(worker(client, k) for k in range(concurrency)))
             elapsed = time.perf_counter() - begin
-        out[f"lookup_c{concurrency}_rps"] = len(latencies) / elapsed
-        out[f"lookup_c{concurrency}_p50_ms"] = percentile(latencies, 0.5) * 1000
-        out[f"lookup_c{concurrency}_p99_ms"] = percentile(latencies, 0.99) * 1000
+        out[f"{prefix}_c{concurrency}_rps"] = len(latencies) / elapsed
+        out[f"{prefix}_c{concurrency}_p50_ms"] = percentile(latencies, 0.5) * 1000
+        out[f"{prefix}_c{concurrency}_p99_ms"] = percentile(latencies, 0.99) * 1000
 
 
 async def bench_rollup(client: httpx.AsyncClient, gen: Generated, out: dict[str, Any]) -> None:
@@ -226,6 +239,16 @@ def render(scale: str, kind: str, out: dict[str, Any]) -> None:
     for c in (1, 8, 32):
         rows.append((f"bot lookup c={c}", f"{out[f'lookup_c{c}_rps']:.0f} req/s",
                      f"p50 {out[f'lookup_c{c}_p50_ms']:.1f} / p99 {out[f'lookup_c{c}_p99_ms']:.1f} ms"))
+    rows.append(("bot lookup as one operation, c=8", f"{out['lookup_one_op_c8_rps']:.0f} req/s",
+                 f"p50 {out['lookup_one_op_c8_p50_ms']:.1f} / p99 {out['lookup_one_op_c8_p99_ms']:.1f} ms"))
+    workers = out.get("lookup_workers")
+    if workers:
+        key = f"lookup_w{workers}_c8"
+        rows.append((f"bot lookup c=8, {workers} workers", f"{out[f'{key}_rps']:.0f} req/s",
+                     f"p50 {out[f'{key}_p50_ms']:.1f} / p99 {out[f'{key}_p99_ms']:.1f} ms"))
+        key = f"lookup_one_op_w{workers}_c8"
+        rows.append((f"bot lookup as one operation, c=8, {workers} workers", f"{out[f'{key}_rps']:.0f} req/s",
+                     f"p50 {out[f'{key}_p50_ms']:.1f} / p99 {out[f'{key}_p99_ms']:.1f} ms"))
     rows += [
         ("rollup at root", f"{out['rollup_root_ms']:.1f} ms", "< 1000 ms at L on PostgreSQL"),
         ("rollup at a region", f"{out['rollup_region_ms']:.1f} ms", ""),
@@ -238,12 +261,22 @@ def render(scale: str, kind: str, out: dict[str, Any]) -> None:
     console.print(table)
 
 
-async def run(scale: str, kind: str, lookup_seconds: float) -> dict[str, Any]:
+async def run(scale: str, kind: str, lookup_seconds: float, *, reuse: bool = False,
+              workers: int = 0) -> dict[str, Any]:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    url = await database_url(kind, scale, RESULTS)
+    saved = generated_path(scale, kind)
+    reuse = reuse and saved.exists()
+    url = await database_url(kind, scale, RESULTS, fresh=not reuse)
     db = Database(url)
-    console.print(f"generating scale {scale} on {kind} ...")
-    gen = await generate(db, SCALES[scale])
+    if reuse:
+        # The previous run's data set (the move bench adds ~1,000 nodes per run: noise at S).
+        console.print(f"reusing the generated scale {scale} on {kind} ({saved.name})")
+        gen = pickle.loads(saved.read_bytes())  # noqa: S301 - our own file, written below
+    else:
+        console.print(f"generating scale {scale} on {kind} ...")
+        saved.unlink(missing_ok=True)
+        gen = await generate(db, SCALES[scale])
+        saved.write_bytes(pickle.dumps(gen))
     out: dict[str, Any] = {"scale": scale, "db": kind, "machine": f"{os.cpu_count()} cpus"}
     port = free_port()
     async with Server(url, port) as server:
@@ -252,6 +285,15 @@ async def run(scale: str, kind: str, lookup_seconds: float) -> dict[str, Any]:
             await bench_rollup(client, gen, out)
             await bench_move(client, db, gen, out)
         await bench_lookup(server, gen, out, lookup_seconds)
+        await bench_lookup(server, gen, out, lookup_seconds, (8,), prefix="lookup_one_op",
+                           lookup=limits.lookup_combined)
+    if workers > 1:
+        # `canopy serve --workers N`: the same lookup at c=8 spread over N processes.
+        out["lookup_workers"] = workers
+        async with Server(url, free_port(), workers=workers) as server:
+            await bench_lookup(server, gen, out, lookup_seconds, (8,), prefix=f"lookup_w{workers}")
+            await bench_lookup(server, gen, out, lookup_seconds, (8,), prefix=f"lookup_one_op_w{workers}",
+                               lookup=limits.lookup_combined)
     await limits.extra_benches(db, gen, out)
     await db.dispose()
     (RESULTS / f"{scale}-{kind}.json").write_text(json.dumps(out, indent=2))
@@ -264,10 +306,14 @@ def main() -> None:
     parser.add_argument("--scale", choices=list(SCALES), default="S")
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--lookup-seconds", type=float, default=5.0)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="also run the lookup at c=8 against `canopy serve --workers N` (1: skip)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse the database generated by the previous run of this scale and backend")
     parser.add_argument("--with-streams", action="store_true",
                         help="also run bench.events_latency and bench.import_speed (item 6)")
     args = parser.parse_args()
-    asyncio.run(run(args.scale, args.db, args.lookup_seconds))
+    asyncio.run(run(args.scale, args.db, args.lookup_seconds, reuse=args.reuse, workers=args.workers))
     if args.with_streams:
         # Their own tables: event latency commit -> subscriber, import rows/s vs raw executemany.
         for module, extra in (("bench.events_latency", []), ("bench.import_speed", ["--backend", args.db])):

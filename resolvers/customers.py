@@ -193,13 +193,37 @@ async def customer_in_scope(
     return row[0], row[1]
 
 
+def exact_phone(search: str | None) -> str | None:
+    """The E.164 form of a search that is one complete, valid international phone number
+    ("+49 30 1234567", "+49-30-1234567", "0049301234567"), else None (a substring search)."""
+    term = (search or "").strip()
+    if term.startswith("00"):
+        term = "+" + term[2:]
+    if not term.startswith("+") or len(term) > 40 or any(c.isalpha() for c in term):
+        return None
+    try:
+        number = phonenumbers.parse(term, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 def filter_conditions(viewer: Viewer, values: CustomerFilterValues) -> list[Any]:
     """WHERE conditions of a customer filter, except the subtree (see `customer_query`)."""
     conditions: list[Any] = list(values.extra)
     # Without the right to see personal data, search must not probe it: externalRef only.
-    searched = Customer.search_text if sees_pii(viewer) else func.lower(Customer.external_ref)
-    for term in (values.search or "").lower().split():
-        conditions.append(searched.contains(term, autoescape=True))
+    pii = sees_pii(viewer)
+    phone = exact_phone(values.search) if pii else None
+    if phone is not None:
+        # A complete international number (what the bot's /find sends) is that phone:
+        # equality on the (tenant_id, phone) index instead of a substring scan.
+        conditions.append(Customer.phone == phone)
+    else:
+        searched = Customer.search_text if pii else func.lower(Customer.external_ref)
+        for term in (values.search or "").lower().split():
+            conditions.append(searched.contains(term, autoescape=True))
     if values.tags:
         tags = sorted({" ".join(t.split()).lower() for t in values.tags})
         having_all = (

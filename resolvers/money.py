@@ -28,6 +28,7 @@ def currency_code(code: str, field: Field = "currency") -> str:
     return normal
 
 
+@cache  # a few hundred ISO codes at most; babel's lookup showed in the page profile (4 per order)
 def precision(currency: str) -> int:
     """Digits after the decimal point: JPY 0, EUR 2, BHD 3."""
     return get_currency_precision(currency)

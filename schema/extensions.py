@@ -13,14 +13,9 @@ from typing import Any
 
 from graphql import ExecutionResult, FieldNode, GraphQLError, OperationDefinitionNode
 from graphql.validation import NoSchemaIntrospectionCustomRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    QueryDepthLimiter,
-    SchemaExtension,
-)
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 
 from db.session import statement_counter
 from schema.context import Context
@@ -32,6 +27,13 @@ log = logging.getLogger("canopy.graphql")
 MAX_DEPTH = 15
 MAX_ALIASES = 50
 MAX_TOKENS = 4000
+# Distinct documents whose parse and validation are remembered (bots and apps send a few
+# dozen fixed operations; anything beyond falls out of the LRU).
+DOCUMENT_CACHE_SIZE = 512
+
+# The limit rules are built once: strawberry's QueryDepthLimiter/MaxAliasesLimiter make a new
+# rule class per request, which would make every validation a ValidationCache miss.
+LIMIT_RULES = (depth_rule(MAX_DEPTH, None, None), aliases_rule(MAX_ALIASES))
 
 # Root fields an anonymous caller may use.
 PUBLIC_FIELDS = {"login", "__typename", "__schema", "__type"}
@@ -180,13 +182,34 @@ def log_errors(errors: list[GraphQLError], execution_context: Any) -> None:
             log.debug("request error: %s", error.message, extra={"request_id": request_id})
 
 
+class Limits(SchemaExtension):
+    """Tokens at parse time; depth, aliases (and introspection in production) at validation.
+
+    Stable rule classes and parse options, so that ParserCache and ValidationCache
+    (after this extension) serve a repeated document without parsing or validating it again.
+    """
+
+    rules: tuple[Any, ...] = LIMIT_RULES
+
+    def on_operation(self) -> Iterator[None]:
+        ctx = self.execution_context
+        ctx.validation_rules = tuple(ctx.validation_rules) + self.rules
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_tokens"] = MAX_TOKENS
+        yield
+
+
+class ProductionLimits(Limits):
+    rules = (*LIMIT_RULES, NoSchemaIntrospectionCustomRule)
+
+
 def limit_extensions(*, production: bool) -> list[Any]:
     """The schema's extensions, limits first; production also refuses introspection."""
-    extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    return [
+        ProductionLimits if production else Limits,
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        CloseSession, RequireViewer, QueryCost, StatementCounter, MaskInternalErrors,
     ]
-    if production:
-        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return [*extensions, CloseSession, RequireViewer, QueryCost, StatementCounter, MaskInternalErrors]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
+from strawberry.types import Info
 
 
 def by_id(ctx: Any, model: Any) -> DataLoader[int, Any]:
@@ -32,3 +34,50 @@ def many_by(ctx: Any, model: Any, column: Any, *, order_by: Sequence[Any] = ()) 
         return [grouped.get(k, []) for k in keys]
 
     return ctx.loader(("many_by", model.__name__, column.key), load)
+
+
+MISS: Any = object()
+
+
+def peek(loader: DataLoader[Any, Any], key: Any) -> Any:
+    """The value `loader` already holds for `key` in this request, else MISS.
+
+    Lets a resolver answer synchronously when the page's resolver prefetched what it
+    needs: graphql-core then completes the field inline instead of awaiting a task.
+    """
+    future = loader.cache_map.get(key) if loader.cache else None
+    if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+        return MISS
+    return future.result()
+
+
+def _collect(selection_set: Any, name: str, fragments: dict[str, Any], out: list[FieldNode]) -> None:
+    for sel in selection_set.selections:
+        if isinstance(sel, FieldNode):
+            if sel.name.value == name:
+                out.append(sel)
+        elif isinstance(sel, FragmentSpreadNode):
+            fragment = fragments.get(sel.name.value)
+            if fragment is not None:
+                _collect(fragment.selection_set, name, fragments, out)
+        elif isinstance(sel, InlineFragmentNode):
+            _collect(sel.selection_set, name, fragments, out)
+
+
+def selected(info: Info, *path: str) -> list[FieldNode]:
+    """The field nodes at `path` below the field being resolved (through fragments and aliases).
+
+    @skip/@include are not evaluated: a prefetch for a skipped field costs a statement, never a
+    wrong answer.
+    """
+    raw = info._raw_info
+    nodes: list[FieldNode] = list(raw.field_nodes)
+    for name in path:
+        found: list[FieldNode] = []
+        for node in nodes:
+            if node.selection_set is not None:
+                _collect(node.selection_set, name, raw.fragments, found)
+        if not found:
+            return []
+        nodes = found
+    return nodes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 import strawberry
 
@@ -20,6 +21,7 @@ class Money:
         return cls(amount=from_minor(minor, currency), currency=currency)
 
 
+@lru_cache(maxsize=4096)  # exchange rates repeat across a page's orders
 def plain(value: Decimal) -> Decimal:
     """Without the trailing zeros PostgreSQL's NUMERIC(28, 10) pads with: 0.0061, never 0.0061000000."""
     normal = value.normalize()

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from schema.errors import bad_input
+from schema.loading import MISS, peek
 
 T = TypeVar("T")
 
@@ -263,10 +264,11 @@ async def paginate(
 def nested_pages(
     ctx: Any, name: str, model: Any, parent_col: InstrumentedAttribute[Any],
     order: Sequence[OrderKey], *, where: Callable[[], Sequence[Any]] = lambda: (),
-) -> Callable[[int, PageArgs, Callable[[Any], T]], Awaitable[Connection[T]]]:
+) -> NestedPages[Any]:
     """Pages of children for many parents in one statement per distinct PageArgs.
 
-    Returns `load(parent_id, args, convert)`. Each parent's page is the first
+    Returns `load(parent_id, args, convert)` (awaitable; see NestedPages for the
+    synchronous and prefetching forms). Each parent's page is the first
     rows of its partition (ROW_NUMBER() OVER (PARTITION BY parent)), so a list
     of 100 customers with their orders costs one query, not 100.
     """
@@ -304,15 +306,31 @@ def nested_pages(
         counts = dict((await session.execute(stmt)).all())
         return [int(counts.get(p, 0)) for p in parents]
 
-    rows_loader = ctx.loader(("pages", name), load_pages)
-    count_loader = ctx.loader(("counts", name), load_counts)
+    return NestedPages(ctx.loader(("pages", name), load_pages), ctx.loader(("counts", name), load_counts), order)
 
-    async def load(parent_id: int, args: PageArgs, convert: Callable[[Any], T]) -> Connection[T]:
-        rows = await rows_loader.load((parent_id, args))
 
+class NestedPages(Generic[T]):
+    """A parent's page of children through the request's batching loaders."""
+
+    def __init__(self, rows: Any, counts: Any, order: Sequence[OrderKey]) -> None:
+        self.rows, self.counts, self.order = rows, counts, order
+
+    def _connection(self, parent_id: int, rows: Sequence[Any], args: PageArgs,
+                    convert: Callable[[Any], T]) -> Connection[T]:
         async def count() -> int:
-            return await count_loader.load(parent_id)
+            return await self.counts.load(parent_id)
 
-        return build_connection(rows, args, order, convert, count)
+        return build_connection(rows, args, self.order, convert, count)
 
-    return load
+    async def __call__(self, parent_id: int, args: PageArgs, convert: Callable[[Any], T]) -> Connection[T]:
+        rows = await self.rows.load((parent_id, args))
+        return self._connection(parent_id, rows, args, convert)
+
+    def cached(self, parent_id: int, args: PageArgs, convert: Callable[[Any], T]) -> Connection[T] | None:
+        """The page if this request already loaded it (see prefetch), else None."""
+        rows = peek(self.rows, (parent_id, args))
+        return None if rows is MISS else self._connection(parent_id, rows, args, convert)
+
+    async def prefetch(self, parent_ids: Sequence[int], args: PageArgs) -> None:
+        """Loads the pages of all these parents in one batch."""
+        await self.rows.load_many([(p, args) for p in parent_ids])

@@ -18,6 +18,8 @@ class Customer(TenantScoped, Base):
         tenant_fk("node_id", "tier_node"),
         Index("ix_customer_node", "tenant_id", "node_id", "created_at", "id"),
         Index("ix_customer_created", "tenant_id", "created_at", "id"),
+        # Exact phone lookups (a search that is a full E.164 number: the bot's /find).
+        Index("ix_customer_phone", "tenant_id", "phone"),
         # Substring search (LIKE '%term%') over search_text: trigram GIN on PostgreSQL
         # (needs CREATE EXTENSION pg_trgm); SQLite scans, a btree could not help there.
         Index(

@@ -23,7 +23,7 @@ from schema.customers.inputs import (
     SortDirection,
     UpdateCustomerInput,
 )
-from schema.customers.types import Customer, fetch_customers
+from schema.customers.types import Customer, fetch_customers, prefetch_page
 from schema.errors import bad_input
 from schema.loading import by_id
 from schema.mutation import input_dict, run_mutation
@@ -102,10 +102,12 @@ class Query:
     ) -> Connection[Customer]:
         args = page_args(first, after, last, before)
         stmt = service.customer_query(info.context.viewer, await filter_values(info, filter))
-        return await paginate(
+        page = await paginate(
             info.context, stmt, order=order_keys(order_by or DEFAULT_ORDER), args=args,
             convert=Customer.from_row,
         )
+        await prefetch_page(info, page.nodes)
+        return page
 
     @strawberry.field(description="One customer by id or by externalRef; null outside the caller's scope.")
     async def customer(

@@ -16,7 +16,7 @@ from db.models import membership as m
 from db.models import tree as tm
 from resolvers.coupons import effective_status
 from schema.customers.types import Customer
-from schema.loading import by_id, many_by
+from schema.loading import MISS, by_id, many_by, peek
 from schema.money import Money
 from schema.relay import NODE_FETCHERS, Connection, Node, nested_pages, page_args, to_global_id
 from schema.tree.types import TierNode
@@ -185,8 +185,10 @@ class Membership(Node):
         return MembershipProgram.from_row(await by_id(info.context, m.MembershipProgram).load(self.row.program_id))
 
     @strawberry.field
-    async def tier(self, info: Info) -> MembershipTier:
-        return await load_tier(info, self.row.tier_id)
+    def tier(self, info: Info) -> MembershipTier:
+        # Sync when the page prefetched the tiers (see Customer.node for why).
+        row = peek(by_id(info.context, m.MembershipTier), self.row.tier_id)
+        return load_tier(info, self.row.tier_id) if row is MISS else MembershipTier.from_row(row)  # type: ignore[return-value]
 
     @strawberry.field(description="Oldest first.")
     async def tier_history(self, info: Info) -> list[TierChange]:
@@ -212,12 +214,32 @@ class Membership(Node):
         ]
 
 
+def _memberships(info: Info) -> Any:
+    return many_by(info.context, m.Membership, m.Membership.customer_id,
+                   order_by=(m.Membership.joined_at, m.Membership.id))
+
+
 async def membership_of(info: Info, customer_id: int) -> Membership | None:
     """The customer's most recent membership (the one `Customer.membership` shows)."""
-    loader = many_by(info.context, m.Membership, m.Membership.customer_id,
-                     order_by=(m.Membership.joined_at, m.Membership.id))
-    rows = await loader.load(customer_id)
+    rows = await _memberships(info).load(customer_id)
     return Membership.from_row(rows[-1]) if rows else None
+
+
+def membership_now(info: Info, customer_id: int) -> Any:
+    """membership_of when this request already loaded it (prefetch_memberships), else MISS."""
+    rows = peek(_memberships(info), customer_id)
+    if rows is MISS:
+        return MISS
+    return Membership.from_row(rows[-1]) if rows else None
+
+
+async def prefetch_memberships(info: Info, customer_ids: list[int], *, tier: bool) -> None:
+    """The memberships of these customers in one batch (and their tiers in another)."""
+    found = await _memberships(info).load_many(customer_ids)
+    if tier:
+        tier_ids = sorted({rows[-1].tier_id for rows in found if rows})
+        if tier_ids:
+            await by_id(info.context, m.MembershipTier).load_many(tier_ids)
 
 
 async def _visible_customers(info: Info, customer_ids: list[int | None]) -> list[bool]:

@@ -32,6 +32,7 @@ from schema.orders.inputs import (
 from schema.orders.types import ExchangeRate, Order, OrderStatus, fetch_orders
 from schema.relay import (
     Connection,
+    NestedPages,
     PageArgs,
     decode_id,
     nested_pages,
@@ -54,19 +55,25 @@ def _require_read(info: Info) -> None:
         raise forbidden("this role may not read orders")
 
 
+def customer_order_pages(
+    info: Info, status: list[OrderStatus] | None,  # type: ignore[valid-type]
+) -> NestedPages[Order]:
+    """The request's batched pages of Customer.orders for these statuses (FORBIDDEN without order.read)."""
+    _require_read(info)
+    statuses = _statuses(status)
+    viewer = info.context.viewer
+    return nested_pages(
+        info.context, f"customer_orders:{','.join(sorted(statuses))}", m.Order, m.Order.customer_id, ORDER,
+        where=lambda: [*visible_orders(viewer), *([m.Order.status.in_(statuses)] if statuses else [])],
+    )
+
+
 async def customer_orders(
     info: Info, customer_id: int, args: PageArgs,
     status: list[OrderStatus] | None,  # type: ignore[valid-type]
 ) -> Connection[Order]:
     """Customer.orders: pages for every customer of a list in one statement."""
-    _require_read(info)
-    statuses = _statuses(status)
-    viewer = info.context.viewer
-    load = nested_pages(
-        info.context, f"customer_orders:{','.join(sorted(statuses))}", m.Order, m.Order.customer_id, ORDER,
-        where=lambda: [*visible_orders(viewer), *([m.Order.status.in_(statuses)] if statuses else [])],
-    )
-    return await load(customer_id, args, Order.from_row)
+    return await customer_order_pages(info, status)(customer_id, args, Order.from_row)
 
 
 async def customer_lifetime_value(info: Info, customer_id: int) -> Money:

@@ -40,6 +40,15 @@ class OrderLine:
         )
 
 
+_LAZY: dict[str, Any] = {
+    "subtotal": lambda r: Money.of(r.subtotal_minor, r.currency),
+    "discount": lambda r: Money.of(r.discount_minor, r.currency),
+    "total": lambda r: Money.of(r.total_minor, r.currency),
+    "total_reporting": lambda r: Money.of(r.total_reporting_minor, r.reporting_currency),
+    "exchange_rate": lambda r: plain(r.rate),
+}
+
+
 @strawberry.type(name="Order")
 class Order(Node):
     row: strawberry.Private[m.Order]
@@ -62,17 +71,26 @@ class Order(Node):
 
     @classmethod
     def from_row(cls, row: m.Order) -> Order:
-        cur = row.currency
-        return cls(
+        # Built without the dataclass __init__, and the four amounts and the rate only when a
+        # query reads them (__getattr__): a customers page converts 300 orders to show one total.
+        order = cls.__new__(cls)
+        order.__dict__.update(
             row=row, id=to_global_id("Order", row.id), number=row.number,
-            status=OrderStatus[row.status.value], currency=cur,  # type: ignore[index]
-            subtotal=Money.of(row.subtotal_minor, cur), discount=Money.of(row.discount_minor, cur),
-            total=Money.of(row.total_minor, cur),
-            total_reporting=Money.of(row.total_reporting_minor, row.reporting_currency),
-            exchange_rate=plain(row.rate), points_earned=row.points_earned, coupon_code=row.coupon_code,
+            status=OrderStatus[row.status.value], currency=row.currency,  # type: ignore[index]
+            points_earned=row.points_earned, coupon_code=row.coupon_code,
             placed_at=row.placed_at, paid_at=row.paid_at, fulfilled_at=row.fulfilled_at,
             cancelled_at=row.cancelled_at, refunded_at=row.refunded_at,
         )
+        return order
+
+    def __getattr__(self, name: str) -> Any:
+        """The lazily converted fields of from_row (only called for attributes not yet set)."""
+        convert = _LAZY.get(name)
+        if convert is None or "row" not in self.__dict__:
+            raise AttributeError(name)
+        value = convert(self.__dict__["row"])
+        self.__dict__[name] = value
+        return value
 
     @strawberry.field
     async def lines(self, info: Info) -> list[OrderLine]:

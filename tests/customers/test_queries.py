@@ -206,3 +206,19 @@ async def test_search_does_not_probe_personal_data_for_an_integrator(api: Api, t
     assert await _names(api, {"filter": {"search": "erp-4"}}, token=integrator) == ["Ada Lovelace"]
     data = await api.ok("{ tierTree { customers(filter: {search: \"ada\"}) { totalCount } } }", token=integrator)
     assert data["tierTree"]["customers"]["totalCount"] == 0
+
+
+async def test_a_full_international_phone_number_matches_that_phone_exactly(api: Api, tenant: Tenant) -> None:
+    # given: one number is a prefix of the other
+    store = await create_node(api, tenant.root_id, "S", locale="de-DE")
+    await _create(api, store, "Anna", phone="+49 30 987654")
+    await _create(api, store, "Carl", phone="+49 30 9876543")
+    integrator = await api.make_staff(tenant, role=Role.INTEGRATOR, scope_node_id=tenant.root_id)
+    # when / then: written any usual way, a complete number finds that customer only
+    for written in ("+49 30 987654", "+4930987654", "0049 30 987654", "+49-30-987654"):
+        assert await _names(api, {"filter": {"search": written}}) == ["Anna"], written
+    # a partial number (or one with words) is still a substring search
+    assert sorted(await _names(api, {"filter": {"search": "30987654"}})) == ["Anna", "Carl"]
+    assert await _names(api, {"filter": {"search": "carl +4930"}}) == ["Carl"]
+    # and the exact path does not let a role without personal data probe phones
+    assert await _names(api, {"filter": {"search": "+4930987654"}}, token=integrator) == []
