@@ -40,7 +40,29 @@ async def find(turn: Turn, args: str) -> list[Reply]:
     turn.api.operation("FindCustomers")
     listing = {"kind": "find", "serial": turn.state.new_serial(), "q": query, "cursors": [None]}
     turn.state.data["list"] = listing
+    # A flow waiting for a customer wants a button even for one match: that stays the list.
+    if turn.api.has("FindCard") and (turn.state.flow or {}).get("step") != "customer":
+        return await _find_card(turn, listing)
     return await _find_page(turn, listing, 0, edit=False)
+
+
+async def _find_card(turn: Turn, listing: dict[str, Any]) -> list[Reply]:
+    """The first answer to /find in one operation (FindCard): the card of a single match, else
+    the choice of two; only a search matching more than two runs FindCustomers for its page."""
+    data = await turn.api.run("FindCard", search=listing["q"])
+    conn = data["customers"]
+    found = [e["node"] for e in conn["edges"]]
+    if not found:
+        return [Reply(turn.t("find.none", query=listing["q"]))]
+    if conn["pageInfo"]["hasNextPage"]:
+        return await _find_page(turn, listing, 0, edit=False)
+    if len(found) == 1:
+        turn.t.use_zone(data)
+        return _card(turn, found[0]["id"], live_customer(found[0]), "FindCard")
+    _remember_next(listing, 0, conn["pageInfo"])
+    buttons = [Button(customer_line(c), f"c:{c['id']}") for c in found]
+    text = turn.t("find.matches", count=turn.t.number(len(found)), query=listing["q"])
+    return [Reply(text, rows(*buttons) + _pager(turn, listing, 0, conn["pageInfo"]))]
 
 
 async def _find_page(turn: Turn, listing: dict[str, Any], page: int, *, edit: bool) -> list[Reply]:
@@ -89,16 +111,20 @@ async def on_page(turn: Turn, fields: list[str]) -> list[Reply]:
 async def show_card(turn: Turn, gid: str) -> list[Reply]:
     data = await turn.api.run("CustomerCard", id=gid)
     turn.t.use_zone(data)
-    c = live_customer(data["node"])
+    return _card(turn, gid, live_customer(data["node"]), "CustomerCard")
+
+
+def _card(turn: Turn, gid: str, c: dict[str, Any] | None, operation: str) -> list[Reply]:
+    """The card of customer `gid` as `operation` (CustomerCard or FindCard) read it; None: gone."""
     if c is None:
         if (turn.state.customer or {}).get("id") == gid:
             turn.state.customer = None
         return turn.say("error.customer_gone")
     turn.state.customer = {"id": c["id"], "name": c["name"]}
-    return [Reply(card_text(turn, c), _card_buttons(turn, c["id"]))]
+    return [Reply(card_text(turn, c, operation), _card_buttons(turn, c["id"]))]
 
 
-def card_text(turn: Turn, c: dict[str, Any]) -> str:
+def card_text(turn: Turn, c: dict[str, Any], operation: str = "CustomerCard") -> str:
     t = turn.t
     lines = [f"👤 {c['name']}", t("card.store", store=c["node"]["name"], code=c["node"]["code"])]
     contact = [x for x in (c.get("externalRef"), c.get("email"), c.get("phone")) if x]
@@ -122,7 +148,7 @@ def card_text(turn: Turn, c: dict[str, Any]) -> str:
         for e in tickets["edges"]:
             k = e["node"]
             lines.append(f"  • {k['number']} {k['subject']} [{k['status']}, {k['priority']}]")
-    missing = [t(f"card.section.{s}") for s in CARD_SECTIONS if not turn.api.has("CustomerCard", s)]
+    missing = [t(f"card.section.{s}") for s in CARD_SECTIONS if not turn.api.has(operation, s)]
     if missing:
         lines.append(t("card.missing", sections=", ".join(missing)))
     return "\n".join(lines)
