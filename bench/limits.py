@@ -115,8 +115,10 @@ def card_query() -> str:
 
 
 def combined_query() -> str:
-    """Find and card in one operation: two matches at most, so the bot can tell an ambiguous search."""
-    return f"query($q: String!) {{ customers(first: 2, filter: {{search: $q}}) {{ edges {{ node {{ {card_fields()} }} }} }} }}"
+    """The bot's own find-and-card operation (bots/operations/find_card.graphql), as it sends it."""
+    from pathlib import Path
+
+    return (Path(__file__).resolve().parent.parent / "bots" / "operations" / "find_card.graphql").read_text("utf-8")
 
 
 async def lookup(client: httpx.AsyncClient, token: str, phone: str) -> None:
@@ -133,8 +135,8 @@ async def lookup(client: httpx.AsyncClient, token: str, phone: str) -> None:
 
 
 async def lookup_combined(client: httpx.AsyncClient, token: str, phone: str) -> None:
-    """The same lookup as one GraphQL request (what the bot could send, see docs/performance.md)."""
-    body = (await client.post("/graphql", json={"query": combined_query(), "variables": {"q": phone}},
+    """The lookup as the bot sends it since FindCard: one GraphQL request for one match."""
+    body = (await client.post("/graphql", json={"query": combined_query(), "variables": {"search": phone}},
                               headers={"Authorization": f"Bearer {token}"})).json()
     if body.get("errors") or not body["data"]["customers"]["edges"]:
         raise RuntimeError(f"lookup found nothing for {phone}: {body.get('errors')}")
