@@ -6,6 +6,8 @@ import argparse
 import logging
 from typing import Any
 
+from sqlalchemy import text
+
 from config import Settings
 from db.migrate import migrate
 from db.session import Database
@@ -39,6 +41,11 @@ def register(sub: Any) -> None:
     p.add_argument("--tenant", help="tenant slug, when the email exists in several tenants")
     p.set_defaults(func=run_async(token_create))
 
+    stats = sub.add_parser("stats", help="the per-node rollup counters").add_subparsers(dest="action", required=True)
+    p = stats.add_parser("rebuild", help="recompute them from the rows and print the nodes that differed")
+    p.add_argument("--tenant", help="tenant slug (default: every tenant)")
+    p.set_defaults(func=run_async(stats_rebuild))
+
     p = sub.add_parser("schema", help="print the GraphQL SDL")
     p.set_defaults(func=print_schema)
 
@@ -62,6 +69,44 @@ async def migrate_cmd(_args: argparse.Namespace, settings: Settings) -> None:
     finally:
         await db.dispose()
     print(f"migrated {settings.database_url}")
+
+
+async def stats_rebuild(args: argparse.Namespace, settings: Settings) -> None:
+    """Repair for counters written around the triggers (e.g. by hand with triggers disabled)."""
+    from sqlalchemy import func, select
+
+    from cli.main import UserFacingError
+    from db import node_stats
+    from db.models.core import Tenant
+    from db.models.tree import NodeStats
+
+    sums = select(NodeStats.tenant_id, NodeStats.node_id,
+                  *(func.sum(getattr(NodeStats, c)) for c in node_stats.COLUMNS)).group_by(
+                      NodeStats.tenant_id, NodeStats.node_id)
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction(all_tenants=True) as session:
+            tenant_id = None
+            if args.tenant:
+                tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == args.tenant))
+                if tenant_id is None:
+                    raise UserFacingError(f"no tenant {args.tenant!r}")
+                sums = sums.where(NodeStats.tenant_id == tenant_id)
+
+            async def current() -> dict[tuple[int, int], tuple[int, ...]]:
+                return {(r[0], r[1]): tuple(int(v) for v in r[2:]) for r in (await session.execute(sums)).all()}
+
+            before = await current()
+            for statement in node_stats.rebuild_sql(tenant_id):
+                await session.execute(text(statement))
+            after = await current()
+    finally:
+        await db.dispose()
+    zero = (0,) * len(node_stats.COLUMNS)
+    differed = [k for k in before.keys() | after.keys() if before.get(k, zero) != after.get(k, zero)]
+    print(f"rebuilt the counters of {len(after)} nodes; {len(differed)} differed")
+    for tenant, node in sorted(differed):
+        print(f"  tenant {tenant} node {node}: {before.get((tenant, node), zero)} -> {after.get((tenant, node), zero)}")
 
 
 async def admin_create(args: argparse.Namespace, settings: Settings) -> None:
