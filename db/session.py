@@ -64,6 +64,11 @@ def create_engine(url: str, **kw: Any) -> AsyncEngine:
         kw.setdefault("pool_size", 10)
         kw.setdefault("max_overflow", 20)
         kw.setdefault("pool_pre_ping", True)
+        if "search_path" in parsed.query:
+            # `?search_path=s1,s2` in CANOPY_DATABASE_URL: asyncpg takes it as a server setting only.
+            settings = kw.setdefault("connect_args", {}).setdefault("server_settings", {})
+            settings["search_path"] = parsed.query["search_path"]
+            url = parsed.difference_update_query(["search_path"]).render_as_string(hide_password=False)
         engine = create_async_engine(url, **kw)
     event.listen(engine.sync_engine, "before_cursor_execute", _count_statement)
     return engine

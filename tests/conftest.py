@@ -122,13 +122,11 @@ async def _secure(conn: Any, schema: str) -> None:
 
 def _pg_database(schema: str, *, owner: bool = False, **kw: Any) -> Database:
     """The schema's owner (superuser, for setup) or the app's restricted role."""
-    url = make_url(PG_URL)
+    url = make_url(PG_URL).update_query_dict({"search_path": f"{schema},public"})
     if not owner:
         url = url.set(username=_app_role(schema), password=None)
-    return Database(
-        url.render_as_string(hide_password=False),
-        connect_args={"server_settings": {"search_path": f"{schema},public"}}, **kw,
-    )
+    # The schema is in the URL, so the CLI run by tests (CANOPY_DATABASE_URL) finds it too.
+    return Database(url.render_as_string(hide_password=False), **kw)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

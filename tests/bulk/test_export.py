@@ -74,8 +74,6 @@ async def test_cli_exit_codes_and_one_line_messages(
     api: Api, tenant: Tenant, stores: dict[str, int], tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    if api.db.dialect != "sqlite":
-        pytest.skip("the CLI opens its database by URL; the PostgreSQL test schema has none")
     monkeypatch.setenv("CANOPY_DATABASE_URL", api.db.url)
     good = write(tmp_path / "good.csv", ROWS)
     bad = write(tmp_path / "bad.csv", "externalRef,node,name\nX1,NOPE,Someone\n")

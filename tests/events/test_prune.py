@@ -51,8 +51,6 @@ async def test_cli_prints_the_count_and_refuses_negative_retention(
     api: Api, tenant: Tenant, tree: Tree, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    if api.db.dialect != "sqlite":
-        pytest.skip("the CLI reads CANOPY_DATABASE_URL; the PostgreSQL test schema is a connect arg")
     # given
     await emit(api, tenant, tree, "A1", 3)
     await _age(api, tenant.id, 8, [1, 2])
