@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.selectable import ScalarSelect
 
 from db.models.orders import Order, OrderStatus
 from db.models.tree import TierNode, in_subtree
@@ -52,26 +52,17 @@ async def lifetime_values(session: AsyncSession, customer_ids: Sequence[int]) ->
     return [int(found.get(c) or 0) for c in customer_ids]
 
 
-def _sales(scope: RollupScope, measure: ColumnElement[int]) -> ScalarSelect[int]:
+def sales(scope: RollupScope) -> Select[Any]:
+    """Rollup `orderCount` and `revenue` in one scan: paid or fulfilled orders placed in [start, end)
+    at the subtree's stores, and their totals in minor units of the reporting currency."""
     return (
-        select(measure)
+        select(func.count(Order.id).label("order_count"),
+               func.coalesce(func.sum(Order.total_reporting_minor), 0).label("revenue"))
         .select_from(Order)
         .join(TierNode, and_(TierNode.tenant_id == Order.tenant_id, TierNode.id == Order.store_id))
         .where(Order.tenant_id == scope.tenant_id, Order.status.in_(SALES), in_subtree(TierNode.path, scope.path),
                *rollups.in_range(Order.placed_at, scope))
-        .scalar_subquery()
     )
 
 
-def order_count(scope: RollupScope) -> ScalarSelect[int]:
-    """Rollup `orderCount`: paid or fulfilled orders placed in [start, end) at the subtree's stores."""
-    return _sales(scope, func.count(Order.id))
-
-
-def revenue(scope: RollupScope) -> ScalarSelect[int]:
-    """Rollup `revenue`: their totals in minor units of the reporting currency."""
-    return _sales(scope, func.coalesce(func.sum(Order.total_reporting_minor), 0))
-
-
-rollups.register("order_count", order_count)
-rollups.register("revenue", revenue)
+rollups.register_group(("order_count", "revenue"), sales)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ScalarSelect, and_, func, literal, select, union_all
+from sqlalchemy import ScalarSelect, Select, and_, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.tree import NodeStats, TierNode, in_subtree
@@ -37,13 +37,26 @@ class RollupScope:
 
 RollupPart = Callable[[RollupScope], ScalarSelect[Any]]
 PARTS: dict[str, RollupPart] = {}
+# Several fields from one aggregate (one scan): a SELECT with a labelled column per name.
+GROUPS: dict[tuple[str, ...], Callable[[RollupScope], Select[Any]]] = {}
+
+
+def _check(names: Sequence[str]) -> None:
+    for name in names:
+        if name not in PART_NAMES:
+            raise ValueError(f"unknown rollup part {name!r}; known: {', '.join(PART_NAMES)}")
 
 
 def register(name: str, part: RollupPart) -> None:
     """Make `part` answer the rollup field `name` (one of PART_NAMES)."""
-    if name not in PART_NAMES:
-        raise ValueError(f"unknown rollup part {name!r}; known: {', '.join(PART_NAMES)}")
+    _check([name])
     PARTS[name] = part
+
+
+def register_group(names: tuple[str, ...], query: Callable[[RollupScope], Select[Any]]) -> None:
+    """Make one aggregate `query` (one row, a column labelled per name) answer several fields."""
+    _check(names)
+    GROUPS[names] = query
 
 
 def in_range(column: Any, scope: RollupScope) -> list[Any]:
@@ -64,8 +77,8 @@ async def compute(session: AsyncSession, scopes: Sequence[RollupScope]) -> list[
     statements = []
     if counters:
         statements.append((_from_counters(counters), PART_NAMES))
-    if periods and PARTS:
-        statements.append((_from_parts(periods), list(PARTS)))
+    if periods and (PARTS or GROUPS):
+        statements.append((_from_parts(periods), [*PARTS, *(n for names in GROUPS for n in names)]))
     for stmt, names in statements:
         for row in (await session.execute(stmt)).all():
             out[row.i].update({n: int(getattr(row, n) or 0) for n in names})
@@ -87,5 +100,10 @@ def _from_counters(scopes: list[tuple[int, RollupScope]]) -> Any:
 
 
 def _from_parts(scopes: list[tuple[int, RollupScope]]) -> Any:
-    return _one([select(literal(i).label("i"), *(part(scope).label(n) for n, part in PARTS.items()))
-                 for i, scope in scopes])
+    rows = []
+    for i, scope in scopes:
+        groups = [(names, query(scope).subquery()) for names, query in GROUPS.items()]
+        columns = [sub.c[n].label(n) for names, sub in groups for n in names]
+        row = select(literal(i).label("i"), *(part(scope).label(n) for n, part in PARTS.items()), *columns)
+        rows.append(row.select_from(*(sub for _names, sub in groups)) if groups else row)
+    return _one(rows)
