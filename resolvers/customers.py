@@ -201,13 +201,7 @@ def exact_phone(search: str | None) -> str | None:
         term = "+" + term[2:]
     if not term.startswith("+") or len(term) > 40 or any(c.isalpha() for c in term):
         return None
-    try:
-        number = phonenumbers.parse(term, None)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return normalise_phone(term, None, Problems())  # None (and the problem dropped) if invalid
 
 
 def filter_conditions(viewer: Viewer, values: CustomerFilterValues) -> list[Any]:
