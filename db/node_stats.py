@@ -4,7 +4,7 @@ Triggers, not ORM hooks: status changes are conditional Core UPDATEs, bulk
 imports and the bench generator insert with Core, and every one of those paths
 must move the counters in the same transaction. Each trigger adds a delta to
 one node's row (an upsert), so the counters are exactly the sums the rollup
-scans would compute (tests/tree compares both). Definitions, as in the parts of
+scans would compute (tests/orders/test_node_stats.py compares both). Definitions, as in the parts of
 resolvers/rollups.py:
 - customer_count: customers whose node is this node;
 - member_count: memberships of those customers;
@@ -95,9 +95,9 @@ TRIGGERS = (
         Bump("NEW", "NEW.store_id", _order("NEW")),
     )),
     Trigger("ticket", "INSERT", (Bump("NEW", _node_of_customer("NEW"), {"open_ticket_count": _open("NEW")}),)),
-    Trigger("ticket", "DELETE", (Bump("OLD", _node_of_customer("OLD"), {"open_ticket_count": f"-{_open('OLD')}"}),)),
+    Trigger("ticket", "DELETE", (Bump("OLD", _node_of_customer("OLD"), _minus({"open_ticket_count": _open("OLD")})),)),
     Trigger("ticket", "UPDATE OF status, customer_id", (
-        Bump("OLD", _node_of_customer("OLD"), {"open_ticket_count": f"-{_open('OLD')}"}),
+        Bump("OLD", _node_of_customer("OLD"), _minus({"open_ticket_count": _open("OLD")})),
         Bump("NEW", _node_of_customer("NEW"), {"open_ticket_count": _open("NEW")}),
     )),
 )
@@ -162,6 +162,15 @@ def ddl(dialect: str) -> list[str]:
     if dialect == "postgresql":
         return [_PG_BUMP] + [s for t in TRIGGERS for s in _postgres(t)]
     return [s for t in TRIGGERS for s in _sqlite(t)]
+
+
+def drop_ddl(dialect: str) -> list[str]:
+    """What ddl() created, dropped (the migration's downgrade)."""
+    if dialect == "postgresql":
+        return [s for t in TRIGGERS for s in (f'DROP TRIGGER IF EXISTS {_name(t)} ON "{t.table}"',
+                                               f"DROP FUNCTION IF EXISTS {_name(t)}()")] + [
+            f"DROP FUNCTION IF EXISTS canopy_node_stats_bump({', '.join(['bigint'] * (2 + len(COLUMNS)))})"]
+    return [f"DROP TRIGGER IF EXISTS {_name(t)}" for t in TRIGGERS]
 
 
 def rebuild_sql(tenant_id: int | None = None) -> list[str]:

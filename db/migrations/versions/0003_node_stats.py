@@ -47,9 +47,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    for trigger in node_stats.TRIGGERS:
-        name = f"node_stats_{trigger.table}_{trigger.event.split()[0].lower()}"
-        op.execute(f'DROP TRIGGER IF EXISTS {name}' + (f' ON "{trigger.table}"' if bind.dialect.name == "postgresql" else ""))
+    for statement in node_stats.drop_ddl(op.get_bind().dialect.name):
+        op.execute(statement)
     op.drop_table('node_stats')
     # ### end Alembic commands ###
