@@ -217,11 +217,10 @@ class _Batch:
         problems = Problems()
         email = values.get("email")
         email = plain_email(email) if isinstance(email, str) else None
-        if email is None:
-            cleaned = clean_values(values, self.regions[node.id], problems)
-        else:  # the same as clean_values would give, without validate_email's cost
+        if email is not None:  # what clean_values would give, without validate_email's cost
             del values["email"]
-            cleaned = clean_values(values, self.regions[node.id], problems)
+        cleaned = clean_values(values, self.regions[node.id], problems)
+        if email is not None:
             cleaned["email"] = email
         problems.raise_if_any()
         cleaned["node_id"] = node.id
