@@ -59,10 +59,7 @@ async def _find_card(turn: Turn, listing: dict[str, Any]) -> list[Reply]:
     if len(found) == 1:
         turn.t.use_zone(data)
         return _card(turn, found[0]["id"], live_customer(found[0]), "FindCard")
-    _remember_next(listing, 0, conn["pageInfo"])
-    buttons = [Button(customer_line(c), f"c:{c['id']}") for c in found]
-    text = turn.t("find.matches", count=turn.t.number(len(found)), query=listing["q"])
-    return [Reply(text, rows(*buttons) + _pager(turn, listing, 0, conn["pageInfo"]))]
+    return _matches(turn, listing, 0, conn, len(found), edit=False)
 
 
 async def _find_page(turn: Turn, listing: dict[str, Any], page: int, *, edit: bool) -> list[Reply]:
@@ -74,9 +71,15 @@ async def _find_page(turn: Turn, listing: dict[str, Any], page: int, *, edit: bo
         return [Reply(turn.t("find.none", query=listing["q"]), edit=edit)]
     if conn["totalCount"] == 1 and page == 0 and (turn.state.flow or {}).get("step") != "customer":
         return await show_card(turn, found[0]["id"])
+    return _matches(turn, listing, page, conn, conn["totalCount"], edit=edit)
+
+
+def _matches(turn: Turn, listing: dict[str, Any], page: int, conn: dict[str, Any], count: int,
+             *, edit: bool) -> list[Reply]:
+    """A page of matching customers as buttons, with the pager."""
     _remember_next(listing, page, conn["pageInfo"])
-    buttons = [Button(customer_line(c), f"c:{c['id']}") for c in found]
-    text = turn.t("find.matches", count=turn.t.number(conn["totalCount"]), query=listing["q"])
+    buttons = [Button(customer_line(e["node"]), f"c:{e['node']['id']}") for e in conn["edges"]]
+    text = turn.t("find.matches", count=turn.t.number(count), query=listing["q"])
     return [Reply(text, rows(*buttons) + _pager(turn, listing, page, conn["pageInfo"]), edit=edit)]
 
 
