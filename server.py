@@ -29,9 +29,9 @@ from config import Settings
 from db.migrate import migrate
 from db.session import Database
 from metrics import metrics_endpoint, observe
-from resolvers.auth import viewer_for_token
-from resolvers.broker import Broker
-from resolvers.reminders import start_reminders
+from resolvers.core.auth import viewer_for_token
+from resolvers.events.broker import Broker
+from resolvers.pipeline.reminders import start_reminders
 from schema import build_schema
 from schema.connection import CanopyTransportWS
 from schema.context import AppState, Context

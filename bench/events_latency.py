@@ -29,8 +29,8 @@ from rich.table import Table
 from websockets.asyncio.client import ClientConnection, connect
 
 from db.session import Database
-from resolvers.auth import issue_token
-from resolvers.tenants import create_admin, get_or_create_tenant
+from resolvers.core.auth import issue_token
+from resolvers.core.tenants import create_admin, get_or_create_tenant
 from schema.relay import to_global_id
 
 ROOT = Path(__file__).resolve().parent.parent

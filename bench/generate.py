@@ -27,7 +27,7 @@ from db.migrate import migrate
 from db.models.core import Role, Staff
 from db.models.tree import TierNode, path_segment
 from db.session import Database
-from resolvers.auth import hash_password, issue_token
+from resolvers.core.auth import hash_password, issue_token
 
 console = Console(stderr=True)
 BATCH = 5000
@@ -126,7 +126,7 @@ async def generate(db: Database, scale: Scale, *, seed: int = 42, slug: str = "b
     rng = random.Random(seed)
     await migrate(db)
     async with db.transaction(all_tenants=True) as session:
-        from resolvers.tenants import create_admin, get_or_create_tenant
+        from resolvers.core.tenants import create_admin, get_or_create_tenant
 
         tenant, root = await get_or_create_tenant(session, slug=slug, reporting_currency="EUR")
         admin = await create_admin(session, tenant=tenant, root=root, email=f"admin@{slug}.example",

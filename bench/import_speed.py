@@ -28,9 +28,9 @@ from db.models.core import AuditEntry, Event
 from db.models.customers import Customer
 from db.models.tree import TierNode, path_segment
 from db.session import Database
-from resolvers import bulk_import
-from resolvers.bulk_customers import CustomerImport
-from resolvers.tenants import get_or_create_tenant
+from resolvers.bulk import importer as bulk_import
+from resolvers.bulk.customers import CustomerImport
+from resolvers.core.tenants import get_or_create_tenant
 
 PG_URL = os.environ.get("CANOPY_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 STORES = [f"S-{i:03d}" for i in range(50)]

@@ -80,7 +80,7 @@ async def lookup_fixture(server: Any, gen: Any) -> tuple[str, list[str]]:
 
     from db.models.core import Staff
     from db.models.customers import Customer
-    from resolvers.auth import issue_token
+    from resolvers.core.auth import issue_token
 
     db = Database(server.url)
     async with db.transaction(tenant_id=gen.tenant_id) as session:

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from bots.operations import Operation, fitted
-from resolvers.viewer import Viewer
+from resolvers.common.viewer import Viewer
 from schema import build_schema
 from schema.context import AppState, Context
 

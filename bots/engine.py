@@ -18,7 +18,7 @@ from bots.state import ChatState, StaleState
 from bots.turn import Callback, Command, Step, Turn
 from db.models.chat import ChatAccount
 from db.uow import unit_of_work
-from resolvers import chat
+from resolvers.chat import links as chat
 from schema.context import AppState
 
 log = logging.getLogger("canopy.bots")

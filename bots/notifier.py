@@ -19,9 +19,9 @@ from bots.i18n import Translator
 from bots.pipeline import node_of
 from bots.replies import Button, Reply, rows, truncate
 from db.models.chat import ChatAccount
-from resolvers import chat
-from resolvers.reminders import TASK_DUE, TICKET_SLA, ReminderMessage, start_reminders
-from resolvers.viewer import Viewer
+from resolvers.chat import links as chat
+from resolvers.common.viewer import Viewer
+from resolvers.pipeline.reminders import TASK_DUE, TICKET_SLA, ReminderMessage, start_reminders
 from schema.context import AppState
 from schema.relay import to_global_id
 

@@ -10,7 +10,7 @@ from bots.client import GraphQLClient
 from bots.i18n import Translator
 from bots.replies import Incoming, Reply
 from bots.state import ChatState
-from resolvers.viewer import Viewer
+from resolvers.common.viewer import Viewer
 
 # Longest free text the bot takes in one step (summaries, subjects, searches have their own).
 MAX_TEXT = 2000

@@ -16,8 +16,8 @@ from config import Settings
 from db.session import Database
 
 IMPORTS = {
-    "customers": ("resolvers.bulk_customers", "CustomerImport"),
-    "orders": ("resolvers.bulk_orders", "OrderImport"),
+    "customers": ("resolvers.bulk.customers", "CustomerImport"),
+    "orders": ("resolvers.bulk.orders", "OrderImport"),
 }
 
 
@@ -78,7 +78,7 @@ async def import_into(db: Database, args: argparse.Namespace) -> int:
     import importlib
 
     from cli.main import UserFacingError
-    from resolvers import bulk_import
+    from resolvers.bulk import importer as bulk_import
 
     if not args.file.is_file():
         raise UserFacingError(f"no such file: {args.file}")
@@ -124,7 +124,8 @@ async def import_into(db: Database, args: argparse.Namespace) -> int:
 
 
 async def export_customers_to(db: Database, args: argparse.Namespace) -> int:
-    from resolvers import bulk_export, bulk_import
+    from resolvers.bulk import export as bulk_export
+    from resolvers.bulk import importer as bulk_import
 
     viewer = await bulk_import.system_viewer(db, args.tenant)
     out = args.output.open("w", encoding="utf-8", newline="") if args.output else sys.stdout
@@ -138,7 +139,8 @@ async def export_customers_to(db: Database, args: argparse.Namespace) -> int:
 
 
 async def export_customer_to(db: Database, args: argparse.Namespace) -> int:
-    from resolvers import bulk_export, bulk_import
+    from resolvers.bulk import export as bulk_export
+    from resolvers.bulk import importer as bulk_import
 
     viewer = await bulk_import.system_viewer(db, args.tenant)
     document = await bulk_export.export_one_customer(db, viewer, args.id)

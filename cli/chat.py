@@ -19,8 +19,8 @@ from db.migrate import migrate
 from db.models.core import Staff, Tenant
 from db.models.tree import TierNode
 from db.session import Database
-from resolvers.auth import viewer_of
-from resolvers.viewer import Viewer
+from resolvers.common.viewer import Viewer
+from resolvers.core.auth import viewer_of
 from schema.context import AppState
 
 PLATFORM = "console"
@@ -114,7 +114,7 @@ class Console:
         self.choices: list[Button] = []
 
     async def linked_as(self, viewer: Viewer) -> bool:
-        from resolvers.chat import viewer_for_chat
+        from resolvers.chat.links import viewer_for_chat
 
         async with self.engine.app.db.session(tenant_id=viewer.tenant_id) as session:
             linked = await viewer_for_chat(session, platform=PLATFORM, external_id=self.chat_id)

@@ -110,7 +110,7 @@ async def stats_rebuild(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def admin_create(args: argparse.Namespace, settings: Settings) -> None:
-    from resolvers.tenants import create_admin, get_or_create_tenant
+    from resolvers.core.tenants import create_admin, get_or_create_tenant
 
     db = Database(settings.database_url)
     try:
@@ -133,7 +133,7 @@ async def token_create(args: argparse.Namespace, settings: Settings) -> None:
 
     from cli.main import UserFacingError
     from db.models.core import Staff, Tenant
-    from resolvers.auth import issue_token
+    from resolvers.core.auth import issue_token
 
     db = Database(settings.database_url)
     try:

@@ -16,8 +16,8 @@ from db.migrate import migrate
 from db.models.core import Staff, Tenant
 from db.models.tree import TierNode, path_segment
 from db.session import Database
-from resolvers.auth import hash_password
-from resolvers.tenants import create_admin, get_or_create_tenant
+from resolvers.core.auth import hash_password
+from resolvers.core.tenants import create_admin, get_or_create_tenant
 
 DEMO_SLUG = "demo"
 DEMO_EMAIL = "admin@demo.canopy.example"

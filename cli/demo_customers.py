@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import new_id, utcnow
 from db.models.customers import Customer, CustomerTag
 from db.models.tree import TierNode
-from resolvers.customers import search_text
-from resolvers.settings import effective_settings, region_of
+from resolvers.customers.customers import search_text
+from resolvers.tree.settings import effective_settings, region_of
 
 CUSTOMERS_PER_STORE = (60, 160)
 # (given names, family names, family name first)

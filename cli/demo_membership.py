@@ -34,9 +34,9 @@ from db.models.membership import (
     TierChange,
 )
 from db.models.tree import TierNode
-from resolvers import coupons, ledger
-from resolvers.membership import create_program, effective_program_ids, expiry_of
-from resolvers.viewer import Viewer
+from resolvers.common.viewer import Viewer
+from resolvers.membership import coupons, ledger
+from resolvers.membership.programs import create_program, effective_program_ids, expiry_of
 
 SHARE = 0.3  # of the customers found
 

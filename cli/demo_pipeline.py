@@ -13,7 +13,7 @@ from db.base import utcnow
 from db.models.core import Role, Staff
 from db.models.customers import Customer
 from db.models.pipeline import Opportunity, OpportunityStageChange, PipelineStage, Task
-from resolvers.pipeline import OPEN, ensure_default_pipeline
+from resolvers.pipeline.pipelines import OPEN, ensure_default_pipeline
 
 OPPORTUNITIES = 240
 TITLES = ["Store fit-out", "Loyalty upgrade", "Corporate gifts", "Bulk order", "Event catering",

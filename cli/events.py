@@ -22,8 +22,8 @@ def register(sub: Any) -> None:
 
 async def prune_cmd(args: argparse.Namespace, settings: Settings) -> None:
     from cli.main import UserFacingError
-    from resolvers.errors import DomainError
-    from resolvers.events import prune
+    from resolvers.common.errors import DomainError
+    from resolvers.events.log import prune
 
     days = settings.event_retention_days if args.days is None else args.days
     db = Database(settings.database_url)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from config import Settings
-from resolvers.errors import DomainError
+from resolvers.common.errors import DomainError
 
 # Modules with `register(subparsers)`; each adds its commands.
 COMMAND_MODULES = ["cli.core", "cli.demo", "cli.points", "cli.rates", "cli.events", "cli.bulk", "cli.chat"]

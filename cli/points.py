@@ -14,7 +14,7 @@ from db.base import utcnow
 from db.migrate import migrate
 from db.models.core import Tenant
 from db.session import Database
-from resolvers import expiry
+from resolvers.membership import expiry
 
 
 def register(sub: Any) -> None:

@@ -15,8 +15,8 @@ from config import Settings
 from db.migrate import migrate
 from db.models.core import Tenant
 from db.session import Database
-from resolvers.errors import DomainError
-from resolvers.rates import parse_rate, upsert_rates
+from resolvers.common.errors import DomainError
+from resolvers.common.rates import parse_rate, upsert_rates
 
 HEADER = ["currency", "date", "rate"]
 MAX_REPORTED = 20

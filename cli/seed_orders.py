@@ -16,11 +16,12 @@ from db.models.core import Role, Staff, Tenant
 from db.models.customers import Customer
 from db.models.service import InteractionKind, TicketPriority, TicketStatus
 from db.models.tree import TierNode
-from resolvers import interactions, orders, tickets
-from resolvers.auth import viewer_of
-from resolvers.money import precision
-from resolvers.rates import upsert_rates
-from resolvers.tree import settings_of
+from resolvers.common.money import precision
+from resolvers.common.rates import upsert_rates
+from resolvers.core.auth import viewer_of
+from resolvers.orders import orders
+from resolvers.service import interactions, tickets
+from resolvers.tree.nodes import settings_of
 
 ORDERS, TICKETS, INTERACTIONS = 500, 80, 200
 # Roughly what 1 unit was worth in EUR; the demo walks randomly around it.

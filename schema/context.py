@@ -15,7 +15,7 @@ from strawberry.dataloader import DataLoader
 from config import Settings
 from db.session import Database
 from db.uow import unit_of_work
-from resolvers.viewer import Viewer
+from resolvers.common.viewer import Viewer
 
 
 @dataclass

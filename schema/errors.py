@@ -7,8 +7,8 @@ from enum import Enum
 import strawberry
 from graphql import GraphQLError
 
-from resolvers.errors import DomainError
-from resolvers.errors import ErrorCode as DomainErrorCode
+from resolvers.common.errors import DomainError
+from resolvers.common.errors import ErrorCode as DomainErrorCode
 
 ErrorCode = strawberry.enum(
     Enum("ErrorCode", {c.value: c.value for c in DomainErrorCode}),  # type: ignore[misc]

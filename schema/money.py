@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import strawberry
 
-from resolvers.money import from_minor
+from resolvers.common.money import from_minor
 
 
 @strawberry.type(name="Money")

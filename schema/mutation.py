@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from resolvers.errors import DomainError
-from resolvers.viewer import Viewer
+from resolvers.common.errors import DomainError
+from resolvers.common.viewer import Viewer
 from schema.errors import UserError, unauthenticated, user_errors
 
 R = TypeVar("R")

@@ -1,7 +1,7 @@
 """Permission classes: a field the viewer's role may not read is null with a FORBIDDEN error.
 
 `@strawberry.field(extensions=requires("audit.read"))` checks the action against
-resolvers.permissions.MATRIX, the single source of the role matrix.
+resolvers.common.permissions.MATRIX, the single source of the role matrix.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from strawberry.extensions.field_extension import FieldExtension
 from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.types import Info
 
-from resolvers.permissions import can
+from resolvers.common.permissions import can
 
 
 class Allowed(BasePermission):

@@ -15,8 +15,8 @@ from strawberry.types import Info
 from db.models import membership as mm
 from db.models import orders as om
 from db.models import service as sm
-from resolvers.permissions import can
-from resolvers.timeline import Cursor, timeline_counts, timeline_pages
+from resolvers.common.permissions import can
+from resolvers.customers.timeline import Cursor, timeline_counts, timeline_pages
 from schema.errors import bad_input, forbidden
 from schema.loading import by_id
 from schema.membership.types import PointsEntry, TierChange

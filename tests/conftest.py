@@ -31,8 +31,8 @@ from db.base import Base
 from db.models.core import Role, Staff
 from db.models.customers import POSTGRES_EXTENSIONS
 from db.session import Database
-from resolvers.auth import hash_password, issue_token
-from resolvers.tenants import create_admin, get_or_create_tenant
+from resolvers.core.auth import hash_password, issue_token
+from resolvers.core.tenants import create_admin, get_or_create_tenant
 from server import create_app
 
 PG_URL = os.environ.get("CANOPY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")

@@ -9,8 +9,8 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from resolvers import chat
-from resolvers.viewer import Viewer
+from resolvers.chat import links as chat
+from resolvers.common.viewer import Viewer
 from schema.errors import UserError
 from schema.mutation import run_mutation
 

@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from db.models import core as m
-from resolvers import auth
-from resolvers.errors import DomainError
-from resolvers.viewer import Viewer
+from resolvers.common.errors import DomainError
+from resolvers.common.viewer import Viewer
+from resolvers.core import auth
 from schema.core.inputs import (
     ApiTokenPayload,
     CreateApiTokenInput,

@@ -11,9 +11,9 @@ from strawberry.types import Info
 
 from db.models import customers as cm
 from db.models import tree as tm
-from resolvers import customers as service
-from resolvers import membership
-from resolvers.viewer import Viewer
+from resolvers.common.viewer import Viewer
+from resolvers.customers import customers as service
+from resolvers.membership import programs as membership
 from schema.customers.inputs import (
     CreateCustomerInput,
     CustomerFilter,

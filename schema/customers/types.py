@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from db.models import customers as m
 from db.models import tree as tm
-from resolvers import pii
+from resolvers.common import pii
 from schema.loading import MISS, by_id, peek, selected
 from schema.relay import Connection, Node, page_args, to_global_id
 from schema.tree.types import TierNode

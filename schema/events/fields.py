@@ -8,10 +8,17 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from resolvers.broker import SubscriberTooSlow
-from resolvers.errors import DomainError, ErrorCode
-from resolvers.event_stream import EventStream
-from resolvers.events import EventFilter, count_log, cursor_of, event_filter, parse_cursor, read_log
+from resolvers.common.errors import DomainError, ErrorCode
+from resolvers.events.broker import SubscriberTooSlow
+from resolvers.events.log import (
+    EventFilter,
+    count_log,
+    cursor_of,
+    event_filter,
+    parse_cursor,
+    read_log,
+)
+from resolvers.events.stream import EventStream
 from schema.context import Context
 from schema.errors import bad_input, forbidden, unauthenticated
 from schema.events.types import Event, EventType

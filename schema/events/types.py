@@ -11,8 +11,8 @@ from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from resolvers.events import EVENT_TYPES, LogEntry, cursor_of, data_for
-from resolvers.viewer import Viewer
+from resolvers.common.viewer import Viewer
+from resolvers.events.log import EVENT_TYPES, LogEntry, cursor_of, data_for
 from schema.relay import NODE_FETCHERS, Node
 from schema.tree.types import TierNode
 

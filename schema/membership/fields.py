@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from db.models import membership as m
-from resolvers import coupons, membership
-from resolvers.viewer import Viewer
+from resolvers.common.viewer import Viewer
+from resolvers.membership import coupons
+from resolvers.membership import programs as membership
 from schema.membership.inputs import (
     AdjustPointsInput,
     CouponPayload,

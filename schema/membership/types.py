@@ -14,7 +14,7 @@ from strawberry.types import Info
 from db.models import customers as cm
 from db.models import membership as m
 from db.models import tree as tm
-from resolvers.coupons import effective_status
+from resolvers.membership.coupons import effective_status
 from schema.customers.types import Customer
 from schema.loading import MISS, by_id, many_by, peek
 from schema.money import Money

@@ -11,10 +11,11 @@ from strawberry.types import Info
 
 from db.models import orders as m
 from db.models import tree as tm
-from resolvers import orders, rates
-from resolvers.order_queries import lifetime_values, orders_statement, visible_orders
-from resolvers.permissions import can
-from resolvers.viewer import Viewer
+from resolvers.common import rates
+from resolvers.common.permissions import can
+from resolvers.common.viewer import Viewer
+from resolvers.orders import orders
+from resolvers.orders.queries import lifetime_values, orders_statement, visible_orders
 from schema.errors import forbidden
 from schema.loading import by_id
 from schema.money import Money

@@ -11,12 +11,12 @@ from strawberry.types import Info
 
 from db.models import pipeline as m
 from db.models import tree as tm
-from resolvers import opportunities as opps
-from resolvers import pipeline as pipes
-from resolvers import tasks
-from resolvers.errors import DomainError
-from resolvers.permissions import require
-from resolvers.viewer import Viewer
+from resolvers.common.errors import DomainError
+from resolvers.common.permissions import require
+from resolvers.common.viewer import Viewer
+from resolvers.pipeline import opportunities as opps
+from resolvers.pipeline import pipelines as pipes
+from resolvers.pipeline import tasks
 from schema.errors import bad_input, forbidden, user_errors
 from schema.loading import by_id
 from schema.mutation import input_dict, run_mutation

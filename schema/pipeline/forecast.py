@@ -10,8 +10,8 @@ import strawberry
 from strawberry.types import Info
 
 from db.models import tree as tm
-from resolvers import forecast as fc
-from resolvers.errors import DomainError
+from resolvers.common.errors import DomainError
+from resolvers.pipeline import forecast as fc
 from schema.core.types import Staff
 from schema.errors import bad_input
 from schema.loading import by_id

@@ -10,9 +10,9 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from resolvers.analytics import common, rfm, sales, tickets, tiers, top
-from resolvers.errors import DomainError, ErrorCode
-from resolvers.viewer import Viewer
+from resolvers.common.errors import DomainError, ErrorCode
+from resolvers.common.viewer import Viewer
+from resolvers.reports import common, rfm, sales, tickets, tiers, top
 from schema.customers.types import Customer
 from schema.errors import bad_input
 from schema.membership.types import MembershipTier

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
-from resolvers.analytics import common, top
+from resolvers.reports import common, top
 from schema.customers.types import Customer
 from schema.membership.types import MembershipTier
 from schema.money import Money

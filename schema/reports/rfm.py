@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from db.base import utcnow
 from db.models import customers as cm
-from resolvers.analytics import rfm
+from resolvers.reports import rfm
 from schema.customers.types import Customer
 from schema.loading import by_id
 from schema.money import Money

@@ -10,10 +10,10 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from db.models.core import AuditEntry as AuditRow
-from resolvers import gdpr
-from resolvers.audit_log import visible_entries
-from resolvers.errors import DomainError
-from resolvers.viewer import Viewer
+from resolvers.common.errors import DomainError
+from resolvers.common.viewer import Viewer
+from resolvers.security import gdpr
+from resolvers.security.audit_log import visible_entries
 from schema.customers.inputs import CustomerPayload
 from schema.customers.types import Customer
 from schema.errors import PublicError

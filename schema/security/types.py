@@ -10,8 +10,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from db.models import core as m
-from resolvers.audit_log import visible_entries
-from resolvers.permissions import can
+from resolvers.common.permissions import can
+from resolvers.security.audit_log import visible_entries
 from schema.core.types import Staff, fetch_staff
 from schema.relay import Node, to_global_id
 

@@ -10,9 +10,9 @@ from strawberry.types import Info
 
 from db.base import utcnow
 from db.models import service as m
-from resolvers import interactions, tickets
-from resolvers.permissions import can
-from resolvers.viewer import Viewer
+from resolvers.common.permissions import can
+from resolvers.common.viewer import Viewer
+from resolvers.service import interactions, tickets
 from schema.errors import forbidden
 from schema.mutation import run_mutation
 from schema.relay import (

@@ -14,7 +14,7 @@ from db.models import core as corem
 from db.models import customers as cm
 from db.models import service as m
 from db.models import tree as tm
-from resolvers.tickets import is_breached
+from resolvers.service.tickets import is_breached
 from schema.core.types import Staff
 from schema.customers.types import Customer
 from schema.loading import by_id, many_by

@@ -8,8 +8,8 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from resolvers import tree
-from resolvers.viewer import Viewer
+from resolvers.common.viewer import Viewer
+from resolvers.tree import nodes as tree
 from schema.mutation import run_mutation
 from schema.relay import decode_id, to_global_id
 from schema.tree.inputs import (

@@ -6,7 +6,7 @@ from typing import Any
 
 import strawberry
 
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.common.errors import DomainError, ErrorCode
 from schema.errors import UserError
 from schema.mutation import input_dict
 from schema.relay import decode_id

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.models import tree as m
-from resolvers import rollups
+from resolvers.tree import rollups
 from schema.loading import by_id
 from schema.relay import Connection, OrderKey, PageArgs, build_connection, keyset, ordered
 

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from db.models import tree as m
-from resolvers.settings import NodeSettingsValues, effective_settings, own_settings
+from resolvers.tree.settings import NodeSettingsValues, effective_settings, own_settings
 from schema.errors import bad_input
 from schema.loading import by_id
 from schema.money import Money

@@ -20,7 +20,7 @@ from config import Settings
 from db.base import new_id
 from db.models.core import Role, Staff
 from db.models.tree import TierNode, path_segment
-from resolvers.reminders import ReminderScheduler
+from resolvers.pipeline.reminders import ReminderScheduler
 from schema import build_schema
 from schema.relay import decode_id, from_global_id, to_global_id
 from server import create_app

@@ -16,7 +16,7 @@ from config import Settings
 from db.models.core import Role
 from db.models.service import Ticket
 from db.session import statement_counter
-from resolvers.reminders import ReminderScheduler
+from resolvers.pipeline.reminders import ReminderScheduler
 from schema.context import AppState
 from schema.relay import decode_id, to_global_id
 from tests.bots.conftest import TASK, Bot, Staffed, add_staff, add_store, add_task, new_code

@@ -12,7 +12,7 @@ from cli.bulk import import_into
 from cli.main import UserFacingError
 from db.models.core import Event
 from db.models.customers import Customer, CustomerTag
-from resolvers import bulk_customers
+from resolvers.bulk import customers as bulk_customers
 from tests.bulk.conftest import audit_and_events, cli_args, count, write
 from tests.conftest import Api, Tenant
 

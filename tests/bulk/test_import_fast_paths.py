@@ -13,10 +13,11 @@ from cli.bulk import import_into
 from db.models.core import AuditEntry, Event
 from db.models.customers import Customer
 from db.uow import unit_of_work
-from resolvers import bulk_import, customers
-from resolvers.auth import normalise_email
-from resolvers.bulk_customers import plain_email
-from resolvers.errors import DomainError
+from resolvers.bulk import importer as bulk_import
+from resolvers.bulk.customers import plain_email
+from resolvers.common.errors import DomainError
+from resolvers.core.auth import normalise_email
+from resolvers.customers import customers
 from tests.bulk.conftest import audit_and_events, cli_args, write
 from tests.conftest import Api, Tenant
 

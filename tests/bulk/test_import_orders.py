@@ -111,8 +111,8 @@ async def test_a_row_failing_halfway_leaves_no_order_audit_or_event(
 ) -> None:
     # given: fulfilment fails after the order was created and paid in the row's savepoint
     from db.models.core import AuditEntry
-    from resolvers import orders
-    from resolvers.errors import DomainError, ErrorCode
+    from resolvers.common.errors import DomainError, ErrorCode
+    from resolvers.orders import orders
 
     async def broken(*args: object, **kwargs: object) -> None:
         raise DomainError(ErrorCode.INVALID, "warehouse offline", ("status",))

@@ -7,8 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from db.models.core import Staff
-from resolvers import orders
-from resolvers.auth import viewer_of
+from resolvers.core.auth import viewer_of
+from resolvers.orders import orders
 from tests.conftest import Api, Tenant
 from tests.orders.conftest import Chain, build_chain
 

@@ -26,8 +26,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from websockets.asyncio.client import connect
 
 from db.session import Database
-from resolvers.auth import issue_token
-from resolvers.tenants import create_admin, get_or_create_tenant
+from resolvers.core.auth import issue_token
+from resolvers.core.tenants import create_admin, get_or_create_tenant
 from tests.conftest import IN_CI, PASSWORD, PG_URL
 from tests.events.conftest import SUBSCRIBE
 

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from cli.main import main
 from db.base import utcnow
 from db.models.core import Event
-from resolvers.events import prune
+from resolvers.events.log import prune
 from tests.conftest import Api, Tenant
 from tests.events.conftest import Tree, emit
 

@@ -18,7 +18,7 @@ from db.models.core import Role
 from db.models.customers import Customer
 from db.models.membership import Membership, PointsEntry, PointsLot
 from db.models.tree import TierNode, path_segment
-from resolvers.viewer import Viewer
+from resolvers.common.viewer import Viewer
 from schema.relay import to_global_id
 from tests.conftest import Api, Tenant
 

@@ -7,8 +7,8 @@ import asyncio
 from sqlalchemy import func, select
 
 from db.models.membership import Coupon, CouponStatus, Membership, PointsEntry
-from resolvers import loyalty
-from resolvers.errors import DomainError
+from resolvers.common.errors import DomainError
+from resolvers.membership import loyalty
 from tests.membership.conftest import ENROLL, Shop, assert_ledger_consistent, gid, pk
 from tests.membership.test_coupons import issue
 from tests.membership.test_points import ADJUST, REDEEM

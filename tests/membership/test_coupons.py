@@ -11,9 +11,9 @@ from sqlalchemy import select, update
 from db.base import utcnow
 from db.models.core import AuditEntry, Event
 from db.models.membership import Coupon, CouponStatus
-from resolvers import loyalty
-from resolvers.coupons import ALPHABET, normalise_code
-from resolvers.errors import DomainError
+from resolvers.common.errors import DomainError
+from resolvers.membership import loyalty
+from resolvers.membership.coupons import ALPHABET, normalise_code
 from tests.membership.conftest import Shop, gid
 
 ISSUE = """

@@ -11,7 +11,7 @@ from cli.points import run
 from db.base import utcnow
 from db.models.membership import Coupon, CouponStatus, Membership, PointsEntry, PointsReason
 from db.models.tree import TierNode
-from resolvers import ledger, loyalty
+from resolvers.membership import ledger, loyalty
 from tests.membership.conftest import (
     Shop,
     add_customers,

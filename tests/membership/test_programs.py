@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from db.models.core import Role
 from db.models.membership import Membership, MembershipProgram, TierChange
 from db.models.tree import TierNode
-from resolvers.membership import effective_program_id, effective_program_ids
+from resolvers.membership.programs import effective_program_id, effective_program_ids
 from tests.conftest import Api, Tenant
 from tests.membership.conftest import (
     CREATE_PROGRAM,

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from db.models.core import Event
 from db.models.membership import PointsEntry
-from resolvers import loyalty
-from resolvers.errors import DomainError
-from resolvers.membership import redeem_points
+from resolvers.common.errors import DomainError
+from resolvers.membership import loyalty
+from resolvers.membership.programs import redeem_points
 from tests.membership.conftest import (
     Shop,
     add_customers,

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from db.base import new_id
 from db.models.customers import Customer
 from db.models.tree import TierNode, path_segment
-from resolvers.rates import upsert_rates
+from resolvers.common.rates import upsert_rates
 from schema.relay import to_global_id
 from tests.conftest import Api, Tenant
 

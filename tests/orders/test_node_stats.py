@@ -16,8 +16,8 @@ from sqlalchemy import update
 from cli.main import main
 from db import node_stats
 from db.models.tree import NodeStats
-from resolvers.order_queries import SALES
-from resolvers.tickets import UNRESOLVED
+from resolvers.orders.queries import SALES
+from resolvers.service.tickets import UNRESOLVED
 from tests.conftest import Api
 from tests.orders.conftest import Chain, create_order, transition
 

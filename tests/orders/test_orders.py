@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from db.models.core import Event, IdempotencyKey, Role
 from db.models.orders import Order, OrderLine
-from resolvers import loyalty
+from resolvers.membership import loyalty
 from tests.conftest import Api
 from tests.orders.conftest import Chain, count, create_order, transition
 
@@ -321,7 +321,7 @@ async def test_a_failing_earn_rolls_the_payment_back(
     api: Api, chain: Chain, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # given membership refuses to earn
-    from resolvers.errors import DomainError, ErrorCode
+    from resolvers.common.errors import DomainError, ErrorCode
 
     async def earn(session: Any, viewer: Any, order: Order) -> int:
         raise DomainError(ErrorCode.INVALID, "cannot earn in this currency", ("currency",))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from db.models.core import Role, Staff
-from resolvers import orders
-from resolvers.auth import viewer_of
+from resolvers.core.auth import viewer_of
+from resolvers.orders import orders
 from tests.conftest import Api
 from tests.orders.conftest import Chain, create_order, transition
 

@@ -12,7 +12,7 @@ from db.base import new_id
 from db.models.core import Role, Staff
 from db.models.customers import Customer
 from db.models.tree import TierNode, path_segment
-from resolvers.auth import issue_token
+from resolvers.core.auth import issue_token
 from schema.relay import to_global_id
 from tests.conftest import Api, Tenant
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from db.models.core import Event, Role
 from db.models.pipeline import Opportunity, OpportunityStageChange, Pipeline
 from db.models.tree import TierNode
-from resolvers.opportunities import opportunity_timeline_source
-from resolvers.viewer import Viewer
+from resolvers.common.viewer import Viewer
+from resolvers.pipeline.opportunities import opportunity_timeline_source
 from schema.relay import decode_id, to_global_id
 from tests.conftest import Api
 from tests.pipeline.conftest import Shop, count, create_opportunity

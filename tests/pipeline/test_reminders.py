@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from db.models.pipeline import Reminder
 from db.models.service import Ticket
 from db.session import Database
-from resolvers.reminders import (
+from resolvers.pipeline.reminders import (
     ConsoleNotifier,
     MemoryNotifier,
     ReminderMessage,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from resolvers.permissions import matrix_table
+from resolvers.common.permissions import matrix_table
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 

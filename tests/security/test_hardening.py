@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-import resolvers.auth
+import resolvers.core.auth
 from tests.conftest import Api, Tenant
 from tests.security.conftest import ApiFactory, all_rows
 
@@ -96,7 +96,7 @@ async def test_a_fault_is_masked_for_the_client_and_logged_with_its_request_id(
     async def broken(*_a: object, **_k: object) -> None:
         raise RuntimeError("SELECT secret FROM internals")
 
-    monkeypatch.setattr(resolvers.auth, "create_api_token", broken)
+    monkeypatch.setattr(resolvers.core.auth, "create_api_token", broken)
     caplog.set_level(logging.DEBUG)
     # when
     resp = await api.client.post(

@@ -101,8 +101,8 @@ async def test_tenant_settings_are_not_counted_as_request_sql(api: Api, tenant: 
 
 
 async def test_event_payloads_are_masked_like_fields() -> None:
-    from resolvers.pii import mask_payload
-    from resolvers.viewer import Viewer
+    from resolvers.common.pii import mask_payload
+    from resolvers.common.viewer import Viewer
 
     data = {"name": "Ann", "email": "ann@example.com", "changes": [{"phone": "+4930123456"}]}
     integrator = Viewer(staff_id=1, tenant_id=1, role=Role.INTEGRATOR, scope_node_id=1, scope_path="/a/")

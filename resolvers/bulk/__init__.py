@@ -1,0 +1,1 @@
+"""Bulk data: CSV/JSONL imports through the domain validators, streamed exports."""

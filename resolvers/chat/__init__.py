@@ -1,0 +1,1 @@
+"""Chat links: binding chats to staff members."""

@@ -1,0 +1,1 @@
+"""Cross-domain helpers: errors, money, rates, permissions, PII masking, the viewer."""

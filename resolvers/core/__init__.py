@@ -1,0 +1,1 @@
+"""Tenants, staff, passwords, login and API tokens."""

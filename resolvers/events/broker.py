@@ -1,0 +1,248 @@
+"""Fan-out of committed events to this process's subscribers.
+
+Every notification is only "tenant T's log reached cursor N": the feed of T
+reads what it has not delivered yet from the database log (one statement per
+page, shared by all of the process's subscribers of T) and hands each page to
+every subscriber's bounded queue. Notifications come from commits in this
+process, from Redis (commits in other processes) and from a poll of the
+tenants' counters (a lost Redis message, a crash between commit and publish).
+The log is the source of truth; a notification only says when to look.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from config import Settings
+from db.models.core import Event
+from db.session import Database
+from resolvers.events.log import EventFilter, LogEntry, heads, read_log
+
+log = logging.getLogger("canopy.events")
+PAGE = 500
+
+
+class SubscriberTooSlow(Exception):
+    """A live subscriber fell more than its buffer behind; it resumes by cursor."""
+
+
+@dataclass(slots=True)
+class Batch:
+    """Log positions (first..last] handed over together, with the entries that matched."""
+
+    first: int
+    last: int
+    entries: list[LogEntry]
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One subscription's bounded queue; the feed never waits for it."""
+
+    flt: EventFilter
+    limit: int
+    batches: deque[Batch] = field(default_factory=deque)
+    pending: int = 0
+    live: bool = False
+    overflowed: bool = False
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def offer(self, first: int, last: int, entries: Sequence[LogEntry]) -> bool:
+        """Queue what matches; past the limit drop everything (memory stays bounded)."""
+        matching = [e for e in entries if self.flt.matches(e)]
+        if self.pending + len(matching) > self.limit:
+            self.overflowed = True
+            self.batches.clear()
+            self.pending = 0
+            self.wake.set()
+            return False
+        tail = self.batches[-1] if self.batches else None
+        if tail is not None and tail.last + 1 >= first:
+            tail.entries.extend(matching)
+            tail.last = last
+        else:
+            self.batches.append(Batch(first, last, matching))
+        self.pending += len(matching)
+        self.wake.set()
+        return True
+
+    async def next_batch(self) -> Batch | None:
+        """The next batch, or None once the queue overflowed."""
+        while not self.batches and not self.overflowed:
+            self.wake.clear()
+            await self.wake.wait()
+        if self.overflowed:
+            return None
+        batch = self.batches.popleft()
+        self.pending -= len(batch.entries)
+        return batch
+
+
+@dataclass(eq=False)
+class Feed:
+    """One tenant's log as seen by this process: delivered up to `head`, known up to `target`."""
+
+    tenant_id: int
+    head: int
+    target: int
+    subscribers: set[Subscriber] = field(default_factory=set)
+    kick: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+
+class Broker:
+    """In-process fan-out; with a Redis URL, commits of every process reach every process."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
+        self.db = db
+        self.buffer = settings.event_buffer
+        self.poll_seconds = settings.event_poll_seconds
+        self.prefix = settings.redis_channel_prefix
+        self.redis: Redis | None = Redis.from_url(settings.redis_url) if settings.redis_url else None
+        self.feeds: dict[int, Feed] = {}
+        self._pubsub: Any = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._lock = asyncio.Lock()
+
+    def channel(self, tenant_id: int) -> str:
+        return f"{self.prefix}:events:{tenant_id}"
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        """After commit: wake local feeds, then tell the other processes (best effort)."""
+        tops: dict[int, int] = {}
+        for ev in events:
+            tops[ev.tenant_id] = max(tops.get(ev.tenant_id, 0), ev.seq)
+        for tenant_id, seq in tops.items():
+            self.notify(tenant_id, seq)
+            if self.redis is not None:
+                try:
+                    await self.redis.publish(self.channel(tenant_id), str(seq))
+                except (RedisError, OSError) as exc:  # the poll catches up on other processes
+                    log.warning("redis publish failed: %s", exc)
+
+    def notify(self, tenant_id: int, seq: int) -> None:
+        feed = self.feeds.get(tenant_id)
+        if feed is not None and seq > feed.target:
+            feed.target = seq
+            feed.kick.set()
+
+    async def head(self, tenant_id: int) -> int:
+        async with self.db.session(tenant_id=tenant_id) as session:
+            return (await heads(session, [tenant_id])).get(tenant_id, 0)
+
+    async def subscribe(self, tenant_id: int, flt: EventFilter) -> Subscriber:
+        """Register before reading the backlog, so nothing committed later is missed."""
+        feed = self.feeds.get(tenant_id)
+        if feed is None:
+            async with self._lock:
+                feed = self.feeds.get(tenant_id) or await self._open_feed(tenant_id)
+        sub = Subscriber(flt, self.buffer)
+        feed.subscribers.add(sub)
+        return sub
+
+    def unsubscribe(self, tenant_id: int, sub: Subscriber) -> None:
+        feed = self.feeds.get(tenant_id)
+        if feed is not None:
+            feed.subscribers.discard(sub)
+
+    async def _open_feed(self, tenant_id: int) -> Feed:
+        if not self._tasks:
+            self._tasks.append(asyncio.create_task(self._poll()))
+        start = await self.head(tenant_id)
+        feed = Feed(tenant_id, head=start, target=start)
+        feed.task = asyncio.create_task(self._run(feed))
+        self.feeds[tenant_id] = feed
+        if self.redis is not None:
+            try:
+                if self._pubsub is None:
+                    self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                    await self._pubsub.subscribe(self.channel(tenant_id))
+                    self._tasks.append(asyncio.create_task(self._listen()))
+                else:
+                    await self._pubsub.subscribe(self.channel(tenant_id))
+            except (RedisError, OSError) as exc:
+                log.warning("redis subscribe failed, polling only: %s", exc)
+        return feed
+
+    async def _run(self, feed: Feed) -> None:
+        """Deliver the log from head to target in pages, to every subscriber of the tenant."""
+        page_size = max(1, min(PAGE, self.buffer))
+        while True:
+            await feed.kick.wait()
+            feed.kick.clear()
+            while feed.head < feed.target:
+                if not feed.subscribers:  # nobody to read for: just keep the position
+                    feed.head = feed.target
+                    break
+                try:
+                    async with self.db.session(tenant_id=feed.tenant_id) as session:
+                        page = await read_log(session, after=feed.head, limit=page_size)
+                except Exception:  # noqa: BLE001 - the database may come back; retry
+                    log.exception("reading the event log failed")
+                    await asyncio.sleep(self.poll_seconds)
+                    continue
+                if not page:  # pruned meanwhile
+                    feed.head = feed.target
+                    break
+                first, feed.head = feed.head + 1, page[-1].seq
+                feed.target = max(feed.target, feed.head)
+                for sub in list(feed.subscribers):
+                    if not sub.offer(first, feed.head, page):
+                        feed.subscribers.discard(sub)
+
+    async def _poll(self) -> None:
+        """Safety net: a commit whose notification never came is found within one period."""
+        while True:
+            await asyncio.sleep(self.poll_seconds)
+            if not self.feeds:
+                continue
+            try:
+                async with self.db.session(all_tenants=True) as session:
+                    found = await heads(session, list(self.feeds))
+            except Exception:  # noqa: BLE001 - retried next period
+                log.exception("polling the event log failed")
+                continue
+            for tenant_id, seq in found.items():
+                self.notify(tenant_id, seq)
+
+    async def _listen(self) -> None:
+        while True:
+            try:
+                msg = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            except (RedisError, OSError) as exc:
+                log.warning("redis listener failed, retrying: %s", exc)
+                await asyncio.sleep(self.poll_seconds)
+                continue
+            if msg is None or msg.get("type") != "message":
+                continue
+            try:
+                tenant_id = int(msg["channel"].rsplit(b":", 1)[1])
+                self.notify(tenant_id, int(msg["data"]))
+            except (ValueError, IndexError):
+                log.warning("ignored a malformed event notification: %r", msg)
+
+    async def close(self) -> None:
+        tasks = [*self._tasks, *(f.task for f in self.feeds.values() if f.task)]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        self.feeds.clear()
+        if self._pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.aclose()
+            self._pubsub = None
+        if self.redis is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self.redis.aclose()

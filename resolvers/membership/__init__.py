@@ -1,0 +1,1 @@
+"""Membership programs, the points ledger, coupons and the loyalty jobs."""

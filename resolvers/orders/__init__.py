@@ -1,0 +1,1 @@
+"""Orders: creation, status machine, and their read statements."""

@@ -1,0 +1,1 @@
+"""The sales pipeline: pipelines, opportunities, tasks, reminders, forecast."""

@@ -1,0 +1,206 @@
+"""GDPR: everything held about a customer (access), and erasure of their personal data.
+
+Both are generic over the metadata, so tables that later domains add are
+covered without touching this module: the export follows every foreign key
+that leads back to the customer; the erasure searches every text and JSON
+column of every tenant table for the customer's name, email and phone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import JSON, Enum, String, Text, cast, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from db.audit import MASK, entity_type_of, json_safe, redact_before, scrubbing
+from db.base import Base, TenantScoped, utcnow
+from db.models.core import AuditEntry, Event
+from db.models.customers import Customer
+from db.models.tree import TierNode
+from db.outbox import emit
+from resolvers.common.errors import not_found
+from resolvers.common.permissions import require
+from resolvers.common.viewer import Viewer
+
+ERASED_NAME = "Erased customer"
+# Customer fields that describe the person; audit values of these are masked on erasure.
+PERSONAL_FIELDS = ("name", "email", "phone", "external_ref", "attributes", "tags")
+ERASED = "[erased]"
+MIN_NEEDLE = 3  # shorter values would scrub unrelated text everywhere
+
+
+def tenant_classes() -> list[Any]:
+    return sorted(
+        (m.class_ for m in Base.registry.mappers if issubclass(m.class_, TenantScoped)),
+        key=lambda c: c.__tablename__,
+    )
+
+
+def row_dict(obj: Any) -> dict[str, Any]:
+    """A row as JSON-safe values, secrets left out."""
+    return {
+        attr.key: json_safe(getattr(obj, attr.key))
+        for attr in obj.__mapper__.column_attrs
+        if not attr.columns[0].info.get("secret")
+    }
+
+
+async def _customer_in_scope(session: AsyncSession, viewer: Viewer, customer_id: int) -> Customer:
+    customer = await session.get(Customer, (viewer.tenant_id, customer_id))
+    node = await session.get(TierNode, (viewer.tenant_id, customer.node_id)) if customer else None
+    if customer is None or node is None or not viewer.in_scope(node.path):
+        raise not_found("customer")
+    return customer
+
+
+def _references(cls: Any, held: dict[str, set[int]]) -> list[Any]:
+    """Conditions selecting rows of `cls` that point at rows already held."""
+    conditions = []
+    for fk in cls.__table__.foreign_key_constraints:
+        names = [c.name for c in fk.columns]
+        target = fk.referred_table.name
+        if len(names) == 2 and names[0] == "tenant_id" and held.get(target):
+            conditions.append(getattr(cls, names[1]).in_(held[target]))
+    if "customer_id" in cls.__table__.c and held.get("customer"):
+        conditions.append(cls.customer_id.in_(held["customer"]))
+    return conditions
+
+
+async def export_customer(session: AsyncSession, viewer: Viewer, *, customer_id: int) -> dict[str, Any]:
+    """Every row that refers to the customer (transitively), its audit trail and its events."""
+    require(viewer, "customer.export")
+    customer = await _customer_in_scope(session, viewer, customer_id)
+    held: dict[str, set[int]] = {"customer": {customer.id}}
+    tables: dict[str, list[dict[str, Any]]] = {}
+    entities: set[tuple[str, int]] = {("Customer", customer.id)}
+    skip = {Customer, AuditEntry, Event}
+    grew = True
+    while grew:  # rows of rows of the customer (order lines of their orders...), to a fixed point
+        grew = False
+        for cls in tenant_classes():
+            if cls in skip or not (conditions := _references(cls, held)):
+                continue
+            rows = (await session.scalars(select(cls).where(or_(*conditions)))).all()
+            new = [r for r in rows if r.id not in held.setdefault(cls.__tablename__, set())]
+            if new:
+                grew = True
+                held[cls.__tablename__].update(r.id for r in new)
+                tables.setdefault(cls.__tablename__, []).extend(row_dict(r) for r in new)
+                entities.update((entity_type_of(r), r.id) for r in new)
+    ids = {i for _, i in entities}
+    audit = (await session.scalars(
+        select(AuditEntry).where(AuditEntry.entity_id.in_(ids)).order_by(AuditEntry.id)
+    )).all()
+    events = (await session.scalars(
+        select(Event).where(Event.subject_id.in_(ids)).order_by(Event.seq)
+    )).all()
+    return {
+        "customer": row_dict(customer),
+        "related": tables,
+        "auditTrail": [row_dict(a) for a in audit if (a.entity_type, a.entity_id) in entities],
+        "events": [row_dict(e) for e in events if (e.subject_type, e.subject_id) in entities],
+        "exportedAt": utcnow().isoformat(),
+    }
+
+
+def _text_columns(cls: Any) -> list[Any]:
+    """Mapped attributes holding text or JSON where personal data could hide."""
+    if cls is AuditEntry:
+        return [AuditEntry.changes]  # the rest of an audit row is immutable, even to erasure
+    out = []
+    for attr in cls.__mapper__.column_attrs:
+        column = attr.columns[0]
+        kind = column.type
+        if column.info.get("secret") or isinstance(kind, Enum):
+            continue
+        if isinstance(kind, String | Text | JSON):
+            out.append(getattr(cls, attr.key))
+    return out
+
+
+def _like_patterns(needles: Iterable[str]) -> set[str]:
+    """Each needle as written and as a JSON string escapes it (SQLite stores JSON ASCII-escaped)."""
+    out = set()
+    for n in needles:
+        out.add(n)
+        out.add(json.dumps(n)[1:-1])
+    return out
+
+
+def _replace(value: Any, pattern: re.Pattern[str]) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(ERASED, value)
+    if isinstance(value, list):
+        return [_replace(v, pattern) for v in value]
+    if isinstance(value, dict):
+        return {_replace(k, pattern): _replace(v, pattern) for k, v in value.items()}
+    return value
+
+
+def _mask_personal(changes: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: [None if v is None else MASK for v in pair] if k in PERSONAL_FIELDS and isinstance(pair, list) else pair
+        for k, pair in changes.items()
+    }
+
+
+def scrub(session: Session, *, customer: Customer, needles: list[str]) -> int:
+    """Replace the needles in every text/JSON column of the tenant's tables; return rows changed."""
+    needles = [n for n in needles if len(n.strip()) >= MIN_NEEDLE]
+    changed = 0
+    with scrubbing(session):
+        # The audit rows about the customer hold their old values in every personal field.
+        for entry in session.scalars(select(AuditEntry).where(
+            AuditEntry.entity_type == entity_type_of(customer), AuditEntry.entity_id == customer.id
+        )):
+            entry.changes = _mask_personal(entry.changes or {})
+            changed += 1
+        session.flush()
+        if not needles:
+            return changed
+        pattern = re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)), re.I)
+        likes = [f"%{p.replace(chr(92), chr(92) * 2).replace('%', chr(92) + '%').replace('_', chr(92) + '_')}%"
+                 for p in _like_patterns(needles)]
+        for cls in tenant_classes():
+            columns = _text_columns(cls)
+            if not columns:
+                continue
+            hits = or_(*(
+                func.lower(cast(c, Text)).like(func.lower(literal(p)), escape="\\")
+                for c in columns for p in likes
+            ))
+            for obj in session.scalars(select(cls).where(hits)):
+                for column in columns:
+                    before = getattr(obj, column.key)
+                    after = _replace(before, pattern)
+                    if after != before:
+                        setattr(obj, column.key, after)
+                if getattr(cls, "__audited__", False):
+                    redact_before(session, entity_type_of(obj), obj.id)
+                changed += 1
+            session.flush()
+    return changed
+
+
+async def erase_customer(session: AsyncSession, viewer: Viewer, *, customer_id: int) -> Customer:
+    """Remove the customer's personal data everywhere; their orders and totals stay, anonymous."""
+    require(viewer, "customer.erase")
+    customer = await _customer_in_scope(session, viewer, customer_id)
+    if customer.erased_at is not None:
+        return customer
+    needles = [v for v in (customer.name, customer.email, customer.phone, customer.external_ref) if v]
+    redact_before(session.sync_session, entity_type_of(customer), customer.id)
+    customer.name = ERASED_NAME
+    customer.email = customer.phone = customer.external_ref = None
+    customer.attributes = {}
+    customer.tags = []
+    customer.erased_at = utcnow()
+    await session.flush()
+    await session.run_sync(lambda s: scrub(s, customer=customer, needles=needles))
+    emit(session, "CUSTOMER_ERASED", subject=customer, node_id=customer.node_id, data={})
+    return customer

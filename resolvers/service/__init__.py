@@ -1,0 +1,1 @@
+"""Service tickets and logged interactions."""

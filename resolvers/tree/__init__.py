@@ -1,0 +1,1 @@
+"""The tier tree: nodes, inherited settings, subtree rollups."""
