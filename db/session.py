@@ -24,6 +24,10 @@ statement_counter: contextvars.ContextVar[list[int] | None] = contextvars.Contex
 
 WRITE = "canopy_write"
 
+# The session type services and loaders take; schema/ names it from here so that the
+# GraphQL layer imports no SQLAlchemy.
+DbSession = AsyncSession
+
 
 class CanopySession(Session):
     """Sync half of every AsyncSession; db/tenancy.py and db/audit.py hook into it."""

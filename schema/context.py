@@ -1,4 +1,8 @@
-"""Per-request context: one session (serialised), the viewer, fresh DataLoaders."""
+"""Per-request context: one session (serialised), the viewer, fresh DataLoaders.
+
+This module owns the request's session, so it holds a typed reference to it: `db.session.DbSession`
+(the session type the resolvers take), which keeps SQLAlchemy itself out of schema/.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from config import Settings
-from db.session import Database
+from db.session import Database, DbSession
 from db.uow import unit_of_work
 from resolvers.common.viewer import Viewer
 
@@ -45,10 +48,10 @@ class Context:
         self.connection_params: dict[str, Any] | None = None
         self.loaders: dict[Hashable, DataLoader[Any, Any]] = {}
         self._lock = asyncio.Lock()
-        self._session: AsyncSession | None = None
+        self._session: DbSession | None = None
 
     @property
-    def session(self) -> AsyncSession:
+    def session(self) -> DbSession:
         if self._session is None:
             self._session = self.app.db.session(
                 tenant_id=self.viewer.tenant_id if self.viewer else None
@@ -61,7 +64,7 @@ class Context:
         self.loaders.clear()
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncSession]:
+    async def read(self) -> AsyncIterator[DbSession]:
         """The request session for reads.
 
         The read transaction stays open until a write (which ends it first, so
@@ -72,7 +75,7 @@ class Context:
             yield self.session
 
     @asynccontextmanager
-    async def write(self, operation: str) -> AsyncIterator[AsyncSession]:
+    async def write(self, operation: str) -> AsyncIterator[DbSession]:
         """A write transaction with audit rows and events, committed in one place."""
         async with self._lock:
             session = self.session
@@ -87,7 +90,7 @@ class Context:
             self.loaders.clear()
 
     def loader(
-        self, key: Hashable, load: Callable[[AsyncSession, Sequence[Any]], Awaitable[Sequence[Any]]]
+        self, key: Hashable, load: Callable[[DbSession, Sequence[Any]], Awaitable[Sequence[Any]]]
     ) -> DataLoader[Any, Any]:
         """The request's DataLoader for `key`, created on first use; `load` runs in read()."""
         existing = self.loaders.get(key)

@@ -1,4 +1,7 @@
-"""Node interface, global ids, and cursor connections (flat and batched per parent)."""
+"""Node interface, global ids, and cursor connections (flat and batched per parent).
+
+Cursors are encoded and decoded here; the paging SQL is resolvers.common.paging's.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +16,10 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 import strawberry
-from sqlalchemy import Select, func, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, aliased
 
+from db.session import DbSession
+from resolvers.common import paging
+from resolvers.common.paging import OrderKey, Window
 from schema.errors import bad_input
 from schema.loading import MISS, peek
 
@@ -151,9 +154,6 @@ def page_args(
     return PageArgs(first=first, after=after, last=last, before=before)
 
 
-OrderKey = tuple[InstrumentedAttribute[Any], bool]  # (column, descending)
-
-
 def _encode_value(v: Any) -> Any:
     if isinstance(v, datetime):
         return {"t": v.isoformat()}
@@ -189,27 +189,18 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
         raise bad_input("malformed cursor") from exc
 
 
-def keyset(order: Sequence[OrderKey], cursor: str, after: bool) -> Any:
-    """Rows strictly after (or before) the cursor in the given order."""
-    cols = [c for c, _ in order]
-    values = decode_cursor(cursor, len(cols))
-    descending = order[0][1]
-    forward = after != descending
-    left, right = tuple_(*cols), tuple_(*values)
-    return left > right if forward else left < right
-
-
-def ordered(order: Sequence[OrderKey], reverse: bool) -> list[Any]:
-    return [c.asc() if desc == reverse else c.desc() for c, desc in order]
+def window(args: PageArgs, order: Sequence[OrderKey]) -> Window:
+    """The page's bounds for the paging SQL, its cursors decoded (malformed: BAD_USER_INPUT)."""
+    width = len(order)
+    return Window(
+        size=args.size, backwards=args.backwards,
+        after=decode_cursor(args.after, width) if args.after else None,
+        before=decode_cursor(args.before, width) if args.before else None,
+    )
 
 
 def cursor_of(row: Any, order: Sequence[OrderKey]) -> str:
     return encode_cursor([getattr(row, c.key) for c, _ in order])
-
-
-def _check_order(order: Sequence[OrderKey]) -> None:
-    if len({d for _, d in order}) != 1:
-        raise ValueError("all order keys must share one direction")
 
 
 def build_connection(
@@ -235,34 +226,25 @@ def build_connection(
     )
 
 
-def page_statement(stmt: Select[Any], order: Sequence[OrderKey], args: PageArgs) -> Select[Any]:
-    _check_order(order)
-    if args.after:
-        stmt = stmt.where(keyset(order, args.after, after=True))
-    if args.before:
-        stmt = stmt.where(keyset(order, args.before, after=False))
-    return stmt.order_by(*ordered(order, reverse=args.backwards)).limit(args.size + 1)
-
-
 async def paginate(
-    ctx: Any, stmt: Select[Any], *, order: Sequence[OrderKey], args: PageArgs,
+    ctx: Any, stmt: Any, *, order: Sequence[OrderKey], args: PageArgs,
     convert: Callable[[Any], T],
 ) -> Connection[T]:
-    """One page of `select(Model)...` by keyset; totalCount runs only when asked for."""
+    """One page of a resolver's `select(Model)...` by keyset; totalCount runs only when asked for."""
+    paging.check_order(order)
+    bounds = window(args, order)
     async with ctx.read() as session:
-        rows = (await session.scalars(page_statement(stmt, order, args))).all()
+        rows = await paging.page(session, stmt, order, bounds)
 
     async def count() -> int:
         async with ctx.read() as session:
-            # Counting over the statement as a subquery keeps its joins and filters intact.
-            counted = select(func.count()).select_from(stmt.order_by(None).subquery())
-            return int(await session.scalar(counted) or 0)
+            return await paging.count(session, stmt)
 
     return build_connection(rows, args, order, convert, count)
 
 
 def nested_pages(
-    ctx: Any, name: str, model: Any, parent_col: InstrumentedAttribute[Any],
+    ctx: Any, name: str, model: Any, parent_col: Any,
     order: Sequence[OrderKey], *, where: Callable[[], Sequence[Any]] = lambda: (),
 ) -> NestedPages[Any]:
     """Pages of children for many parents in one statement per distinct PageArgs.
@@ -272,39 +254,23 @@ def nested_pages(
     rows of its partition (ROW_NUMBER() OVER (PARTITION BY parent)), so a list
     of 100 customers with their orders costs one query, not 100.
     """
-    _check_order(order)
+    paging.check_order(order)
 
-    async def load_pages(session: AsyncSession, keys: Sequence[tuple[int, PageArgs]]) -> list[Any]:
+    async def load_pages(session: DbSession, keys: Sequence[tuple[int, PageArgs]]) -> list[Any]:
         groups: dict[PageArgs, list[int]] = defaultdict(list)
         for parent_id, args in keys:
             groups[args].append(parent_id)
         found: dict[tuple[int, PageArgs], list[Any]] = {}
         for args, parents in groups.items():
-            base = select(model).where(parent_col.in_(set(parents)), *where())
-            if args.after:
-                base = base.where(keyset(order, args.after, after=True))
-            if args.before:
-                base = base.where(keyset(order, args.before, after=False))
-            rn = func.row_number().over(
-                partition_by=parent_col, order_by=ordered(order, reverse=args.backwards)
-            ).label("rn")
-            sub = base.add_columns(rn).subquery()
-            alias = aliased(model, sub)
-            stmt = select(alias).where(sub.c.rn <= args.size + 1).order_by(
-                sub.c[parent_col.key], sub.c.rn
+            pages = await paging.children_pages(
+                session, model, parent_col, order, where(), parents, window(args, order)
             )
-            for row in (await session.scalars(stmt)).all():
-                found.setdefault((getattr(row, parent_col.key), args), []).append(row)
+            found.update(((parent_id, args), rows) for parent_id, rows in pages.items())
         return [found.get(k, []) for k in keys]
 
-    async def load_counts(session: AsyncSession, parents: Sequence[int]) -> list[int]:
-        stmt = (
-            select(parent_col, func.count())
-            .where(parent_col.in_(set(parents)), *where())
-            .group_by(parent_col)
-        )
-        counts = dict((await session.execute(stmt)).all())
-        return [int(counts.get(p, 0)) for p in parents]
+    async def load_counts(session: DbSession, parents: Sequence[int]) -> list[int]:
+        counts = await paging.children_counts(session, parent_col, where(), parents)
+        return [counts.get(p, 0) for p in parents]
 
     return NestedPages(ctx.loader(("pages", name), load_pages), ctx.loader(("counts", name), load_counts), order)
 

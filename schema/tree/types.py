@@ -9,6 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from db.models import tree as m
+from resolvers.tree import queries as tree_queries
 from resolvers.tree.settings import NodeSettingsValues, effective_settings, own_settings
 from schema.errors import bad_input
 from schema.loading import by_id
@@ -109,7 +110,7 @@ class TierNode(Node):
         if max_depth is not None and max_depth < 1:
             raise bad_input("maxDepth must be at least 1")
         load = loaders.subtree_pages(
-            info.context, "descendants", m.TierNode, DESCENDANT_ORDER, loaders.descendants_base
+            info.context, "descendants", m.TierNode, DESCENDANT_ORDER, tree_queries.descendants_base
         )
         return await load(self.row.id, max_depth, page_args(first, after), TierNode.from_row)
 
