@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from db.session import DbSession
 from resolvers.common.errors import DomainError
 from resolvers.common.viewer import Viewer
 from schema.errors import UserError, unauthenticated, user_errors
@@ -16,7 +16,7 @@ R = TypeVar("R")
 
 
 async def run_mutation(
-    info: Info, operation: str, service: Callable[[AsyncSession, Viewer], Awaitable[R]],
+    info: Info, operation: str, service: Callable[[DbSession, Viewer], Awaitable[R]],
 ) -> tuple[R | None, list[UserError]]:
     """Run `service(session, viewer)` in the request's unit of work.
 

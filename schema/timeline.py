@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from db.models import membership as mm
 from db.models import orders as om
 from db.models import service as sm
+from db.session import DbSession
 from resolvers.common.permissions import can
 from resolvers.customers.timeline import Cursor, timeline_counts, timeline_pages
 from schema.errors import bad_input, forbidden
@@ -77,11 +77,11 @@ async def customer_timeline(info: Info, customer_id: int, args: PageArgs) -> Tim
         raise bad_input("the timeline pages forwards only: use first/after")
     size, after = args.size, _cursor(args.after)
 
-    async def pages(session: AsyncSession, customers: Sequence[int]) -> list[Any]:
+    async def pages(session: DbSession, customers: Sequence[int]) -> list[Any]:
         found = await timeline_pages(session, ctx.viewer, customers, size, after)
         return [found[c] for c in customers]
 
-    async def counts(session: AsyncSession, customers: Sequence[int]) -> list[int]:
+    async def counts(session: DbSession, customers: Sequence[int]) -> list[int]:
         return await timeline_counts(session, ctx.viewer, customers)
 
     entries = await ctx.loader(("timeline", size, after), pages).load(customer_id)

@@ -39,6 +39,12 @@ class PointsResult:
     entry: PointsEntry
 
 
+async def list_programs(session: AsyncSession) -> list[MembershipProgram]:
+    """The tenant's membership programs, oldest first."""
+    stmt = select(MembershipProgram).order_by(MembershipProgram.created_at, MembershipProgram.id)
+    return list((await session.scalars(stmt)).all())
+
+
 async def effective_program_ids(session: AsyncSession, nodes: Sequence[TierNode]) -> dict[int, int | None]:
     """Per node id, the program set on it or on its nearest ancestor; one query for all nodes."""
     wanted = {a for n in nodes for a in n.ancestor_ids()}

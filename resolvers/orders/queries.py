@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.orders import Order, OrderStatus
@@ -31,14 +31,21 @@ def _stores_under(path: str) -> Select[tuple[int]]:
 
 def orders_statement(
     *, subtree_path: str, statuses: Sequence[OrderStatus] = (), customer_id: int | None = None,
+    visible: bool = True,
 ) -> Select[tuple[Order]]:
-    """Orders of stores in the subtree at `subtree_path` (which must lie in the viewer's scope)."""
+    """Orders of stores in the subtree at `subtree_path` (which must lie in the viewer's scope);
+    none when not `visible` (a node outside the scope holds no orders)."""
     stmt = select(Order).where(Order.store_id.in_(_stores_under(subtree_path)))
     if statuses:
         stmt = stmt.where(Order.status.in_(statuses))
     if customer_id is not None:
         stmt = stmt.where(Order.customer_id == customer_id)
-    return stmt
+    return stmt if visible else stmt.where(false())
+
+
+def customer_orders_where(viewer: Viewer, statuses: Sequence[OrderStatus]) -> list[ColumnElement[bool]]:
+    """Customer.orders' criteria beside the customer: the viewer's stores, these statuses (all if none)."""
+    return [*visible_orders(viewer), *([Order.status.in_(statuses)] if statuses else [])]
 
 
 async def lifetime_values(session: AsyncSession, customer_ids: Sequence[int]) -> list[int]:

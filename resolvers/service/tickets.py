@@ -204,6 +204,11 @@ def tickets_statement(
     return stmt
 
 
+def customer_tickets_where(statuses: Sequence[TicketStatus]) -> list[ColumnElement[bool]]:
+    """Customer.tickets' criteria beside the customer: these statuses (all if none)."""
+    return [Ticket.status.in_(statuses)] if statuses else []
+
+
 def open_ticket_count(scope: RollupScope) -> ScalarSelect[int]:
     """Rollup `openTicketCount`: unresolved tickets of the subtree's customers opened in [start, end)."""
     return (

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from db.session import DbSession
 from resolvers.chat import links as chat
 from resolvers.common.viewer import Viewer
 from schema.errors import UserError
@@ -26,7 +26,7 @@ class ChatLinkCodePayload:
 class Mutation:
     @strawberry.mutation(description="A single-use code, valid 10 minutes, that links a chat to you.")
     async def create_chat_link_code(self, info: Info) -> ChatLinkCodePayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await chat.create_link_code(session, viewer)
 
         result, errors = await run_mutation(info, "createChatLinkCode", service)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from db.models import core as m
+from db.session import DbSession
 from resolvers.common.errors import DomainError
 from resolvers.common.viewer import Viewer
 from resolvers.core import auth
@@ -79,7 +79,7 @@ class Mutation:
     async def create_staff(self, info: Info, input: CreateStaffInput) -> StaffPayload:
         scope_id = decode_id(input.scope_node_id, "TierNode") or 0
 
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await auth.create_staff(
                 session, viewer, name=input.name, email=input.email,
                 role=m.Role(input.role.value), scope_node_id=scope_id,
@@ -97,7 +97,7 @@ class Mutation:
         if input.staff_id and staff_id is None:
             staff_id = -1  # malformed: reported as not found by the service
 
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await auth.create_api_token(
                 session, viewer, name=input.name, staff_id=staff_id, expires_at=input.expires_at
             )
@@ -114,7 +114,7 @@ class Mutation:
 
         token_id = decode_id(input.id, "ApiToken") or 0
 
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await auth.revoke_api_token(session, viewer, token_id=token_id)
 
         row, errors = await run_mutation(info, "revokeApiToken", service)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlalchemy import false, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from db.models import customers as cm
 from db.models import tree as tm
+from db.session import DbSession
+from resolvers.common.paging import OrderKey
 from resolvers.common.viewer import Viewer
 from resolvers.customers import customers as service
+from resolvers.customers import queries
 from resolvers.membership import programs as membership
 from schema.customers.inputs import (
     CreateCustomerInput,
@@ -27,7 +28,7 @@ from schema.customers.types import Customer, fetch_customers, prefetch_page
 from schema.errors import bad_input
 from schema.loading import by_id
 from schema.mutation import input_dict, run_mutation
-from schema.relay import Connection, OrderKey, PageArgs, decode_id, page_args, paginate
+from schema.relay import Connection, PageArgs, decode_id, page_args, paginate
 from schema.tree.loaders import subtree_pages
 
 ORDER_COLUMNS = {
@@ -57,7 +58,7 @@ async def filter_values(info: Info, given: CustomerFilter | None) -> service.Cus
         pk = decode_id(given.node_id, "TierNode")
         node = await by_id(info.context, tm.TierNode).load(pk) if pk is not None else None
         if node is None:
-            extra = (*extra, false())
+            extra = (*extra, queries.nothing())
         else:
             node_path = node.path
     return service.CustomerFilterValues(
@@ -66,28 +67,15 @@ async def filter_values(info: Info, given: CustomerFilter | None) -> service.Cus
     )
 
 
-def _node_customers_base(root: Any, options: tuple[Viewer, service.CustomerFilterValues, bool]) -> Any:
-    viewer, values, include_descendants = options
-    node = tm.TierNode
-    member = tm.in_subtree_of(node.path, root.path) if include_descendants else node.id == root.id
-    stmt = (
-        select(cm.Customer).select_from(cm.Customer)
-        .join(node, node.id == cm.Customer.node_id)
-        .join(root, member)
-        .where(*service.filter_conditions(viewer, values))
-    )
-    return stmt if values.node_path is None else stmt.where(tm.in_subtree(node.path, values.node_path))
-
-
 async def node_customers(
     info: Info, row: tm.TierNode, args: PageArgs, given: CustomerFilter | None, include_descendants: bool,
 ) -> Connection[Customer]:
     """TierNode.customers: batched over every node of the request."""
     values = await filter_values(info, given)
     if values.node_path is not None and not info.context.viewer.in_scope(values.node_path):
-        values = service.CustomerFilterValues(extra=(false(),))
+        values = service.CustomerFilterValues(extra=(queries.nothing(),))
     load = subtree_pages(
-        info.context, "node_customers", cm.Customer, order_keys(DEFAULT_ORDER), _node_customers_base
+        info.context, "node_customers", cm.Customer, order_keys(DEFAULT_ORDER), queries.node_customers_base
     )
     return await load(row.id, (info.context.viewer, values, include_descendants), args, Customer.from_row)
 
@@ -119,9 +107,7 @@ class Query:
             pk = decode_id(id, "Customer")
             return (await fetch_customers(info, [pk]))[0] if pk is not None else None
         async with info.context.read() as session:
-            pk = await session.scalar(
-                select(cm.Customer.id).where(cm.Customer.external_ref == external_ref.strip())
-            )
+            pk = await queries.customer_id_by_external_ref(session, external_ref)
         return (await fetch_customers(info, [pk]))[0] if pk is not None else None
 
 
@@ -131,7 +117,7 @@ class Mutation:
     async def create_customer(self, info: Info, input: CreateCustomerInput) -> CustomerPayload:
         values = {k: v for k, v in input_dict(input).items() if k not in {"node_id", "external_ref"}}
 
-        async def run(session: AsyncSession, viewer: Viewer) -> Any:
+        async def run(session: DbSession, viewer: Viewer) -> Any:
             return await service.create_customer(
                 session, viewer, node_id=decode_id(input.node_id, "TierNode"), values=values,
                 external_ref=input.external_ref,
@@ -149,7 +135,7 @@ class Mutation:
             else:
                 values["node_id"] = decode_id(values["node_id"], "TierNode")
 
-        async def run(session: AsyncSession, viewer: Viewer) -> Any:
+        async def run(session: DbSession, viewer: Viewer) -> Any:
             return await service.update_customer(
                 session, viewer, customer_id=decode_id(input.id, "Customer"), values=values
             )

@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from db.models import membership as m
+from db.session import DbSession
 from resolvers.common.viewer import Viewer
 from resolvers.membership import coupons
 from resolvers.membership import programs as membership
@@ -62,9 +60,7 @@ class Query:
     @strawberry.field(description="The tenant's membership programs, oldest first.")
     async def membership_programs(self, info: Info) -> list[MembershipProgram]:
         async with info.context.read() as session:
-            rows = (await session.scalars(
-                select(m.MembershipProgram).order_by(m.MembershipProgram.created_at, m.MembershipProgram.id)
-            )).all()
+            rows = await membership.list_programs(session)
         return [MembershipProgram.from_row(r) for r in rows]
 
 
@@ -77,7 +73,7 @@ class Mutation:
         tiers = [{"name": t.name, "rank": t.rank, "threshold": t.threshold, "benefits": t.benefits}
                  for t in input.tiers]
 
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await membership.create_program(
                 session, viewer, name=input.name, currency=input.currency,
                 points_per_unit=input.points_per_unit, points_expiry_days=input.points_expiry_days,
@@ -93,7 +89,7 @@ class Mutation:
     async def enroll_member(self, info: Info, input: EnrollMemberInput) -> MembershipPayload:
         program_id = _id(input.program_id, "MembershipProgram") if input.program_id else None
 
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await membership.enroll_member(
                 session, viewer, customer_id=_id(input.customer_id, "Customer"), program_id=program_id
             )
@@ -103,7 +99,7 @@ class Mutation:
 
     @strawberry.mutation(description="A manual correction (manager or admin); a reason is required.")
     async def adjust_points(self, info: Info, input: AdjustPointsInput) -> MembershipPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await membership.adjust_points(
                 session, viewer, membership_id=_id(input.membership_id, "Membership"),
                 delta=input.delta, reason=input.reason, idempotency_key=input.idempotency_key,
@@ -113,7 +109,7 @@ class Mutation:
 
     @strawberry.mutation(description="Spend points; INSUFFICIENT_POINTS when the balance does not cover them.")
     async def redeem_points(self, info: Info, input: RedeemPointsInput) -> MembershipPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await membership.redeem_points(
                 session, viewer, membership_id=_id(input.membership_id, "Membership"),
                 points=input.points, note=input.note, idempotency_key=input.idempotency_key,
@@ -123,7 +119,7 @@ class Mutation:
 
     @strawberry.mutation(description="A one-time coupon for a member, in the program's currency.")
     async def issue_coupon(self, info: Info, input: IssueCouponInput) -> CouponPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await coupons.issue_coupon(
                 session, viewer, membership_id=_id(input.membership_id, "Membership"),
                 amount_off=input.amount_off, percent_off=input.percent_off,

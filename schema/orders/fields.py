@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlalchemy import false
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from db.models import orders as m
 from db.models import tree as tm
+from db.session import DbSession
 from resolvers.common import rates
 from resolvers.common.permissions import can
 from resolvers.common.viewer import Viewer
 from resolvers.orders import orders
-from resolvers.orders.queries import lifetime_values, orders_statement, visible_orders
+from resolvers.orders.queries import customer_orders_where, lifetime_values, orders_statement
 from schema.errors import forbidden
 from schema.loading import by_id
 from schema.money import Money
@@ -65,7 +64,7 @@ def customer_order_pages(
     viewer = info.context.viewer
     return nested_pages(
         info.context, f"customer_orders:{','.join(sorted(statuses))}", m.Order, m.Order.customer_id, ORDER,
-        where=lambda: [*visible_orders(viewer), *([m.Order.status.in_(statuses)] if statuses else [])],
+        where=lambda: customer_orders_where(viewer, statuses),
     )
 
 
@@ -101,9 +100,9 @@ class Query:
             visible = node is not None and viewer.in_scope(node.path)
             path = node.path if node is not None and visible else path
         customer = (decode_id(customer_id, "Customer") or 0) if customer_id is not None else None
-        stmt = orders_statement(subtree_path=path, statuses=_statuses(status), customer_id=customer)
-        if not visible:
-            stmt = stmt.where(false())  # a node outside the scope holds no orders
+        stmt = orders_statement(
+            subtree_path=path, statuses=_statuses(status), customer_id=customer, visible=visible
+        )
         return await paginate(info.context, stmt, order=ORDER, args=args, convert=Order.from_row)
 
 
@@ -118,7 +117,7 @@ class Mutation:
         lines = [orders.LineInput(sku=x.sku, name=x.name, quantity=x.quantity, unit_price=x.unit_price)
                  for x in input.lines]
 
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await orders.create_order(
                 session, viewer, customer_id=decode_id(input.customer_id, "Customer") or 0,
                 store_id=decode_id(input.store_id, "TierNode") or 0, lines=lines,
@@ -130,7 +129,7 @@ class Mutation:
 
     @strawberry.mutation(description="PENDING -> PAID; earns points (and may change the tier).")
     async def pay_order(self, info: Info, input: PayOrderInput) -> OrderPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await orders.pay_order(
                 session, viewer, order_id=_order_id(input.id), idempotency_key=input.idempotency_key
             )
@@ -139,28 +138,28 @@ class Mutation:
 
     @strawberry.mutation(description="PAID -> FULFILLED.")
     async def fulfill_order(self, info: Info, input: FulfillOrderInput) -> OrderPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await orders.fulfill_order(session, viewer, order_id=_order_id(input.id))
 
         return await _order_payload(info, "fulfillOrder", service)
 
     @strawberry.mutation(description="PENDING -> CANCELLED.")
     async def cancel_order(self, info: Info, input: CancelOrderInput) -> OrderPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await orders.cancel_order(session, viewer, order_id=_order_id(input.id))
 
         return await _order_payload(info, "cancelOrder", service)
 
     @strawberry.mutation(description="PAID or FULFILLED -> REFUNDED; reverses the points earned.")
     async def refund_order(self, info: Info, input: RefundOrderInput) -> OrderPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await orders.refund_order(session, viewer, order_id=_order_id(input.id), reason=input.reason)
 
         return await _order_payload(info, "refundOrder", service)
 
     @strawberry.mutation(description="1 unit of currency = rate units of the reporting currency from date on.")
     async def set_exchange_rate(self, info: Info, input: SetExchangeRateInput) -> ExchangeRatePayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await rates.set_exchange_rate(
                 session, viewer, currency=input.currency, day=input.date, rate=input.rate
             )

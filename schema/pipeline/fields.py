@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from db.models import pipeline as m
 from db.models import tree as tm
+from db.session import DbSession
 from resolvers.common.errors import DomainError
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
@@ -150,7 +150,7 @@ class Mutation:
         specs = [pipes.StageSpec(s.name, s.probability, m.OpportunityStatus(s.outcome.value))
                  for s in input.stages]
 
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await pipes.create_pipeline(session, viewer, name=input.name, stages=specs)
 
         row, errors = await run_mutation(info, "createPipeline", service)
@@ -158,7 +158,7 @@ class Mutation:
 
     @strawberry.mutation
     async def create_opportunity(self, info: Info, input: CreateOpportunityInput) -> OpportunityPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await opps.create_opportunity(
                 session, viewer, customer_id=_pk(input.customer_id, "Customer"), title=input.title,
                 amount=input.amount, currency=input.currency,
@@ -185,7 +185,7 @@ class Mutation:
         if changes.get("owner_id") is not None:
             changes["owner_id"] = _pk(changes["owner_id"], "Staff")
 
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await opps.update_opportunity(
                 session, viewer, opportunity_id=_pk(input.id, "Opportunity"), changes=changes
             )
@@ -196,7 +196,7 @@ class Mutation:
     async def move_opportunity_stage(
         self, info: Info, input: MoveOpportunityStageInput,
     ) -> OpportunityPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await opps.move_opportunity_stage(
                 session, viewer, opportunity_id=_pk(input.id, "Opportunity"),
                 stage_id=_pk(input.stage_id, "PipelineStage"),
@@ -206,7 +206,7 @@ class Mutation:
 
     @strawberry.mutation
     async def win_opportunity(self, info: Info, input: WinOpportunityInput) -> OpportunityPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await opps.win_opportunity(
                 session, viewer, opportunity_id=_pk(input.id, "Opportunity"),
                 order_id=_opt_pk(input.order_id, "Order"),
@@ -216,7 +216,7 @@ class Mutation:
 
     @strawberry.mutation
     async def lose_opportunity(self, info: Info, input: LoseOpportunityInput) -> OpportunityPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await opps.lose_opportunity(
                 session, viewer, opportunity_id=_pk(input.id, "Opportunity"), reason=input.reason
             )
@@ -225,7 +225,7 @@ class Mutation:
 
     @strawberry.mutation
     async def create_task(self, info: Info, input: CreateTaskInput) -> TaskPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await tasks.create_task(
                 session, viewer, title=input.title, due_at=input.due_at,
                 customer_id=_opt_pk(input.customer_id, "Customer"),
@@ -237,21 +237,21 @@ class Mutation:
 
     @strawberry.mutation
     async def complete_task(self, info: Info, input: TaskIdInput) -> TaskPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await tasks.complete_task(session, viewer, task_id=_pk(input.id, "Task"))
 
         return _task_payload(*await run_mutation(info, "completeTask", service))
 
     @strawberry.mutation
     async def reopen_task(self, info: Info, input: TaskIdInput) -> TaskPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await tasks.reopen_task(session, viewer, task_id=_pk(input.id, "Task"))
 
         return _task_payload(*await run_mutation(info, "reopenTask", service))
 
     @strawberry.mutation(description="Move an open task's due time later; it is reminded again then.")
     async def snooze_task(self, info: Info, input: SnoozeTaskInput) -> TaskPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await tasks.snooze_task(
                 session, viewer, task_id=_pk(input.id, "Task"), until=input.due_at
             )

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from db.session import DbSession
 from resolvers.common.errors import DomainError, ErrorCode
 from resolvers.common.viewer import Viewer
 from resolvers.reports import common, rfm, sales, tickets, tiers, top
@@ -29,7 +29,7 @@ Depth = Annotated[int, strawberry.argument(description="levels below the node th
 NodeArg = Annotated[strawberry.ID | None, strawberry.argument(description="default: the root of your scope")]
 
 
-async def _run(info: Info, node_id: strawberry.ID | None, fn: Callable[[AsyncSession, Viewer, int | None], Awaitable[R]]) -> R | None:
+async def _run(info: Info, node_id: strawberry.ID | None, fn: Callable[[DbSession, Viewer, int | None], Awaitable[R]]) -> R | None:
     """Run a report; a node outside the caller's subtree gives null, bad arguments an error."""
     pk = None if node_id is None else (decode_id(node_id, "TierNode") or 0)
     try:
@@ -52,7 +52,7 @@ class AnalyticsReports:
         self, info: Info, node_id: NodeArg = None, from_: From = None, to: To = None,
         group_by: t.ReportPeriod = common.Period.MONTH, depth: Depth = 1,  # type: ignore[valid-type]
     ) -> t.SalesReport | None:
-        async def run(session: AsyncSession, viewer: Viewer, pk: int | None) -> Any:
+        async def run(session: DbSession, viewer: Viewer, pk: int | None) -> Any:
             return await sales.sales_by_node(
                 session, viewer, node_id=pk, start=from_, end=to, period=common.Period(group_by), depth=depth
             )
@@ -69,7 +69,7 @@ class AnalyticsReports:
 
     @strawberry.field(description="Recency/frequency/monetary quintiles and segments (see docs/analytics.md).")
     async def rfm(self, info: Info, node_id: NodeArg = None, as_of: datetime | None = None) -> RfmReport | None:
-        async def run(session: AsyncSession, viewer: Viewer, pk: int | None) -> Any:
+        async def run(session: DbSession, viewer: Viewer, pk: int | None) -> Any:
             return await rfm.rfm_report(session, viewer, node_id=pk, as_of=as_of)
 
         found = await _run(info, node_id, run)
@@ -79,7 +79,7 @@ class AnalyticsReports:
     async def tier_distribution(
         self, info: Info, node_id: NodeArg = None, from_: From = None, to: To = None, depth: Depth = 1,
     ) -> t.TierDistribution | None:
-        async def run(session: AsyncSession, viewer: Viewer, pk: int | None) -> Any:
+        async def run(session: DbSession, viewer: Viewer, pk: int | None) -> Any:
             return await tiers.tier_distribution(session, viewer, node_id=pk, start=from_, end=to, depth=depth)
 
         found = await _run(info, node_id, run)
@@ -101,7 +101,7 @@ class AnalyticsReports:
     async def ticket_sla(
         self, info: Info, node_id: NodeArg = None, from_: From = None, to: To = None, depth: Depth = 1,
     ) -> t.TicketSlaReport | None:
-        async def run(session: AsyncSession, viewer: Viewer, pk: int | None) -> Any:
+        async def run(session: DbSession, viewer: Viewer, pk: int | None) -> Any:
             return await tickets.ticket_sla(session, viewer, node_id=pk, start=from_, end=to, depth=depth)
 
         found = await _run(info, node_id, run)
@@ -119,7 +119,7 @@ class AnalyticsReports:
         self, info: Info, node_id: NodeArg = None,
         by: t.TopCustomersBy = top.TopBy.LIFETIME_VALUE, first: int = 10,  # type: ignore[valid-type]
     ) -> list[t.TopCustomer] | None:
-        async def run(session: AsyncSession, viewer: Viewer, pk: int | None) -> Any:
+        async def run(session: DbSession, viewer: Viewer, pk: int | None) -> Any:
             return await top.top_customers(session, viewer, node_id=pk, by=top.TopBy(by), first=first)
 
         found = await _run(info, node_id, run)

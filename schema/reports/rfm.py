@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from db.base import utcnow
 from db.models import customers as cm
+from db.session import DbSession
 from resolvers.reports import rfm
 from schema.customers.types import Customer
 from schema.loading import by_id
@@ -92,7 +92,7 @@ async def customer_rfm(info: Info, customer_id: int) -> RfmScore | None:
     """Customer.rfm: scored among the customers of the viewer's scope, batched per request."""
     ctx = info.context
 
-    async def load(session: AsyncSession, ids: Sequence[int]) -> list[Any]:
+    async def load(session: DbSession, ids: Sequence[int]) -> list[Any]:
         scores = await rfm.rfm_scores(session, path=ctx.viewer.scope_path, as_of=utcnow(), customer_ids=ids)
         found = {s.customer_id: s for s in scores}
         return [found.get(i) for i in ids]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from db.models.core import AuditEntry as AuditRow
+from db.session import DbSession
 from resolvers.common.errors import DomainError
 from resolvers.common.viewer import Viewer
 from resolvers.security import gdpr
@@ -68,7 +68,7 @@ class Mutation:
     async def erase_customer(self, info: Info, input: EraseCustomerInput) -> CustomerPayload:
         customer_id = decode_id(input.id, "Customer") or 0
 
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await gdpr.erase_customer(session, viewer, customer_id=customer_id)
 
         row, errors = await run_mutation(info, "eraseCustomer", service)

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from db.models import core as m
 from resolvers.common.permissions import can
-from resolvers.security.audit_log import visible_entries
+from resolvers.security.audit_log import visible_entries_by_id
 from schema.core.types import Staff, fetch_staff
 from schema.relay import Node, to_global_id
 
@@ -47,9 +47,7 @@ async def fetch_audit_entries(info: Info, pks: list[int]) -> list[Any]:
         return [None] * len(pks)
 
     async def load(session: Any, ids: Any) -> list[Any]:
-        stmt = visible_entries(viewer).where(m.AuditEntry.id.in_(set(ids)))
-        found = {r.id: r for r in (await session.scalars(stmt)).all()}
-        return [found.get(i) for i in ids]
+        return await visible_entries_by_id(session, viewer, ids)
 
     rows = await info.context.loader("audit_entries_visible", load).load_many(pks)
     return [AuditEntry.from_row(r) if r is not None else None for r in rows]

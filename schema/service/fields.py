@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from db.base import utcnow
 from db.models import service as m
+from db.session import DbSession
 from resolvers.common.permissions import can
 from resolvers.common.viewer import Viewer
 from resolvers.service import interactions, tickets
@@ -65,7 +65,7 @@ async def customer_tickets(
     statuses = _statuses(status)
     load = nested_pages(
         info.context, f"customer_tickets:{','.join(sorted(statuses))}", m.Ticket, m.Ticket.customer_id,
-        TICKET_ORDER, where=lambda: [m.Ticket.status.in_(statuses)] if statuses else [],
+        TICKET_ORDER, where=lambda: tickets.customer_tickets_where(statuses),
     )
     return await load(customer_id, args, Ticket.from_row)
 
@@ -106,7 +106,7 @@ async def _ticket_payload(info: Info, operation: str, service: Any) -> TicketPay
 class Mutation:
     @strawberry.mutation(description="A new OPEN ticket with slaDueAt from its priority.")
     async def open_ticket(self, info: Info, input: OpenTicketInput) -> TicketPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await tickets.open_ticket(
                 session, viewer, customer_id=decode_id(input.customer_id, "Customer") or 0,
                 subject=input.subject, description=input.description,
@@ -121,7 +121,7 @@ class Mutation:
         if input.assignee_id is not strawberry.UNSET:
             assignee = None if input.assignee_id is None else decode_id(input.assignee_id, "Staff") or 0
 
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await tickets.update_ticket(
                 session, viewer, ticket_id=decode_id(input.id, "Ticket") or 0,
                 status=m.TicketStatus(input.status.value) if input.status else None,
@@ -133,7 +133,7 @@ class Mutation:
 
     @strawberry.mutation
     async def comment_ticket(self, info: Info, input: CommentTicketInput) -> TicketPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await tickets.comment_ticket(
                 session, viewer, ticket_id=decode_id(input.id, "Ticket") or 0, body=input.body
             )
@@ -142,7 +142,7 @@ class Mutation:
 
     @strawberry.mutation(description="Record a call, visit, message, email or note.")
     async def log_interaction(self, info: Info, input: LogInteractionInput) -> InteractionPayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await interactions.log_interaction(
                 session, viewer, customer_id=decode_id(input.customer_id, "Customer") or 0,
                 kind=m.InteractionKind(input.kind.value), summary=input.summary, channel=input.channel,

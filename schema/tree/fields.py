@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from db.session import DbSession
 from resolvers.common.viewer import Viewer
 from resolvers.tree import nodes as tree
 from schema.mutation import run_mutation
@@ -40,7 +40,7 @@ def _payload(row: Any, errors: list[Any]) -> TierNodePayload:
 class Mutation:
     @strawberry.mutation(description="A node under parentId; its settings override the inherited ones.")
     async def create_tier_node(self, info: Info, input: CreateTierNodeInput) -> TierNodePayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await tree.create_tier_node(
                 session, viewer, parent_id=decode_id(input.parent_id, "TierNode"), code=input.code,
                 name=input.name, kind=input.kind,
@@ -51,7 +51,7 @@ class Mutation:
 
     @strawberry.mutation
     async def update_tier_node(self, info: Info, input: UpdateTierNodeInput) -> TierNodePayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await tree.update_tier_node(
                 session, viewer, node_id=decode_id(input.id, "TierNode"), name=input.name,
                 kind=input.kind, settings=input.settings.values() if input.settings else {},
@@ -61,7 +61,7 @@ class Mutation:
 
     @strawberry.mutation(description="Re-parent a node with its whole subtree; under its own descendant: CONFLICT.")
     async def move_tier_node(self, info: Info, input: MoveTierNodeInput) -> TierNodePayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await tree.move_tier_node(
                 session, viewer, node_id=decode_id(input.id, "TierNode"),
                 new_parent_id=decode_id(input.new_parent_id, "TierNode"),
@@ -71,7 +71,7 @@ class Mutation:
 
     @strawberry.mutation(description="Delete a node without children, customers or staff.")
     async def delete_tier_node(self, info: Info, input: DeleteTierNodeInput) -> DeleteTierNodePayload:
-        async def service(session: AsyncSession, viewer: Viewer) -> Any:
+        async def service(session: DbSession, viewer: Viewer) -> Any:
             return await tree.delete_tier_node(session, viewer, node_id=decode_id(input.id, "TierNode"))
 
         deleted, errors = await run_mutation(info, "deleteTierNode", service)
