@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# Cheap argon2 for every password the tests hash, here and in processes they start;
+# set before resolvers.core.auth builds its hasher (tests/core/test_password_hash.py checks the default).
+os.environ["CANOPY_TEST_FAST_PASSWORD_HASH"] = "1"
+
 import httpx
 import pytest
 from sqlalchemy import text
