@@ -49,7 +49,7 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("demo", help="create a demo tenant with a realistic tree and data")
     p.add_argument("--seed", type=int, default=7)
-    p.set_defaults(func=run_async(demo))
+    p.set_defaults(func=run_async(demo, creates_database=True))
 
 
 def _node(tenant_id: int, parent: TierNode | None, code: str, name: str, kind: str, **settings: Any) -> TierNode:
