@@ -50,11 +50,27 @@ def register(sub: Any) -> None:
     p.set_defaults(func=print_schema)
 
 
+def _check_port(host: str, port: int) -> None:
+    """Fail in one line before uvicorn logs "startup complete" on a port it cannot bind."""
+    import socket
+
+    from cli.main import UserFacingError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise UserFacingError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from logs import configure_logging
 
+    _check_port(args.host, args.port)
     configure_logging(logging.INFO)
     uvicorn.run(
         "server:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
