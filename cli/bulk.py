@@ -116,8 +116,10 @@ async def import_into(db: Database, args: argparse.Namespace) -> int:
     )
     if summary.rejected:
         first = summary.errors[0]
+        from bots.i18n import Translator
+
         raise UserFacingError(
-            f"{summary.rejected} rows rejected (first: line {first.line}"
+            f"{Translator('en')('cli.import_rejected', count=summary.rejected)} (first: line {first.line}"
             f"{', column ' + first.column if first.column else ''}: {first.reason}); see {errors_path}"
         )
     return 0

@@ -81,7 +81,7 @@ async def test_cli_exit_codes_and_one_line_messages(
     assert await _main(["import", "customers", str(good)]) == 0
     assert await _main(["import", "customers", str(bad)]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err.startswith("canopy: 1 rows rejected (first: line 2, column node: no tier node with code 'NOPE')")
+    assert err.startswith("canopy: 1 row rejected (first: line 2, column node: no tier node with code 'NOPE')")
     assert await _main(["import", "customers", str(tmp_path / "missing.csv")]) == 1
     assert capsys.readouterr().err.strip() == f"canopy: no such file: {tmp_path / 'missing.csv'}"
     assert await _main(["import", "customers", str(good), "--tenant", "other"]) == 1
