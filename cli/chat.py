@@ -33,7 +33,8 @@ def register(sub: Any) -> None:
     chat.add_argument("--email", help="the staff member to chat as")
     tenant_option(chat, help="tenant slug, when the email exists in several tenants (default: CANOPY_TENANT)")
     chat.set_defaults(func=run_async(console_chat), parser=chat)
-    actions = chat.add_subparsers(dest="chat_action", metavar="ACTION")
+    chat.description = "Without an action: chat in the terminal as --email. With `link`: a Telegram link code."
+    actions = chat.add_subparsers(dest="chat_action", metavar="[ACTION]", title="optional action")
     link = actions.add_parser("link", help="print a one-time code to send to the bot: /start CODE")
     link.add_argument("--email", required=True)
     tenant_option(link, help="tenant slug, when the email exists in several tenants (default: CANOPY_TENANT)")

@@ -21,3 +21,14 @@ def test_busy_port_fails_in_one_line_with_exit_1(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     assert done.stderr.strip() == f"canopy: cannot listen on 127.0.0.1:{port}: Address already in use"
     assert "startup complete" not in done.stdout + done.stderr
+
+
+def test_chat_help_shows_the_action_as_optional() -> None:
+    from cli.main import build_parser
+
+    parser = build_parser()
+    chat = parser._subparsers._group_actions[0].choices["chat"]  # noqa: SLF001 - argparse has no public getter
+    usage = chat.format_usage()
+    assert "[ACTION]" in usage and " ACTION ..." not in usage.replace("[ACTION]", "")
+    assert "Without an action: chat in the terminal" in chat.format_help()
+    assert parser.parse_args(["chat", "--email", "a@b.example"]).chat_action is None
