@@ -92,7 +92,7 @@ async def demo(args: argparse.Namespace, settings: Settings) -> None:
                 stores = await _build_tree(db, tenant.id, root)
             rng = random.Random(args.seed)
             for name in SEEDERS:
-                with phase(name.removeprefix("cli.").removeprefix("demo_").replace("_", " ")):
+                with phase(name.removeprefix("cli.").removeprefix("demo_").removeprefix("seed_")):
                     async with db.transaction(tenant_id=tenant.id) as session:
                         await importlib.import_module(name).seed(session, tenant, stores, rng)
     finally:
