@@ -151,11 +151,12 @@ class Console:
 def telegram_polling(_args: argparse.Namespace) -> None:
     from bots.notifier import with_reminders
     from bots.telegram import build_application
-    from cli.main import UserFacingError
+    from cli.main import UserFacingError, require_database
 
     settings = Settings.from_env()
     if not settings.telegram_token:
         raise UserFacingError("set CANOPY_TELEGRAM_TOKEN to the token @BotFather gave you")
+    require_database(settings.database_url)
     logging.getLogger("canopy").setLevel(logging.INFO)
     db = Database(settings.database_url)
 

@@ -43,7 +43,7 @@ def tenant_option(parser: argparse.ArgumentParser, *, required: bool = False,
     parser.add_argument("--tenant", default=default, required=required and default is None, help=help)
 
 
-def _require_existing(url: str) -> None:
+def require_database(url: str) -> None:
     """A SQLite file that does not exist would be created empty by connecting: refuse instead."""
     parsed = make_url(url)
     in_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
@@ -60,7 +60,7 @@ def run_async(fn: Callable[..., Coroutine[Any, Any, Any]], *,
     def runner(args: argparse.Namespace) -> Any:
         settings = Settings.from_env()
         if not creates_database:
-            _require_existing(settings.database_url)
+            require_database(settings.database_url)
         return asyncio.run(fn(args, settings))
 
     return runner

@@ -22,6 +22,7 @@ async def _main(argv: list[str]) -> int:
     ["points", "expire"],
     ["stats", "rebuild"],
     ["chat", "link", "--email", "admin@acme.example"],
+    ["bot", "telegram"],
 ])
 async def test_commands_other_than_migrate_and_demo_never_create_the_database(
     argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
@@ -30,6 +31,7 @@ async def test_commands_other_than_migrate_and_demo_never_create_the_database(
     path = tmp_path / "elsewhere" / "canopy.db"
     path.parent.mkdir()
     monkeypatch.setenv("CANOPY_DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+    monkeypatch.setenv("CANOPY_TELEGRAM_TOKEN", "123:not-used")  # the check comes before any call
     # when
     code = await _main(argv)
     # then: one line naming the file, exit 1, and still no file
