@@ -60,3 +60,17 @@ class Settings:
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+
+def password_hash_params() -> dict[str, int]:
+    """argon2 parameters: the library's defaults, or the cheapest ones when the tests ask.
+
+    CANOPY_TEST_FAST_PASSWORD_HASH=1 is set by tests/conftest.py only (and inherited by
+    the processes tests start): a hash then costs ~0.1 ms instead of ~60 ms. Refused in
+    production, so a stray variable cannot weaken real passwords.
+    """
+    if not _flag("CANOPY_TEST_FAST_PASSWORD_HASH"):
+        return {}
+    if os.environ.get("CANOPY_ENV") == "production":
+        raise RuntimeError("CANOPY_TEST_FAST_PASSWORD_HASH is for tests; unset it in production")
+    return {"time_cost": 1, "memory_cost": 8, "parallelism": 1}

@@ -79,7 +79,7 @@ def _matches(turn: Turn, listing: dict[str, Any], page: int, conn: dict[str, Any
     """A page of matching customers as buttons, with the pager."""
     _remember_next(listing, page, conn["pageInfo"])
     buttons = [Button(customer_line(e["node"]), f"c:{e['node']['id']}") for e in conn["edges"]]
-    text = turn.t("find.matches", count=turn.t.number(count), query=listing["q"])
+    text = turn.t("find.matches", count=count, query=listing["q"])
     return [Reply(text, rows(*buttons) + _pager(turn, listing, page, conn["pageInfo"]), edit=edit)]
 
 

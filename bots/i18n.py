@@ -18,8 +18,13 @@ LOCALES = Path(__file__).parent / "locales"
 DEFAULT = "en"
 
 
+# A message is a string, or for a count an object by CLDR plural category:
+# {"one": "...", "other": "..."} in English, {"other": "..."} in Chinese.
+Message = str | dict[str, str]
+
+
 @cache
-def _catalog(name: str) -> dict[str, str]:
+def _catalog(name: str) -> dict[str, Message]:
     return json.loads((LOCALES / f"{name}.json").read_text(encoding="utf-8"))
 
 
@@ -66,6 +71,11 @@ class Translator:
 
     def __call__(self, key: str, **values: Any) -> str:
         template = self.messages.get(key) or self.fallback.get(key) or key
+        if isinstance(template, dict):  # plural forms: `count` is a number, shown in locale format
+            count = values["count"]
+            forms = template
+            template = forms.get(self.babel.plural_form(count)) or forms["other"]
+            values["count"] = self.number(count)
         return template.format(**values) if values else template
 
     def number(self, value: int | Decimal | str) -> str:

@@ -22,12 +22,12 @@ IMPORTS = {
 
 
 def register(sub: Any) -> None:
-    from cli.main import run_async
+    from cli.main import run_async, tenant_option
 
     imp = sub.add_parser("import", help="import customers or orders from CSV or JSONL")
     imp.add_argument("entity", choices=sorted(IMPORTS))
     imp.add_argument("file", type=Path)
-    imp.add_argument("--tenant", help="tenant slug (default: the only tenant)")
+    tenant_option(imp)
     imp.add_argument("--dry-run", action="store_true", help="validate only; write nothing")
     imp.add_argument("--format", choices=["csv", "jsonl"], help="default: by extension, else sniffed")
     imp.add_argument("--batch-size", type=int, default=1000)
@@ -40,11 +40,11 @@ def register(sub: Any) -> None:
     p.add_argument("--node", help="tier node code (default: the root)")
     p.add_argument("--format", choices=["csv", "jsonl"], default="csv")
     p.add_argument("--output", type=Path, help="default: stdout")
-    p.add_argument("--tenant")
+    tenant_option(p)
     p.set_defaults(func=run_async(with_database(export_customers_to)))
     p = what.add_parser("customer", help="everything held about one customer, as JSON")
     p.add_argument("id", help="global id or externalRef")
-    p.add_argument("--tenant")
+    tenant_option(p)
     p.set_defaults(func=run_async(with_database(export_customer_to)))
 
 
@@ -116,8 +116,10 @@ async def import_into(db: Database, args: argparse.Namespace) -> int:
     )
     if summary.rejected:
         first = summary.errors[0]
+        from bots.i18n import Translator
+
         raise UserFacingError(
-            f"{summary.rejected} rows rejected (first: line {first.line}"
+            f"{Translator('en')('cli.import_rejected', count=summary.rejected)} (first: line {first.line}"
             f"{', column ' + first.column if first.column else ''}: {first.reason}); see {errors_path}"
         )
     return 0

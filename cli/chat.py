@@ -27,16 +27,17 @@ PLATFORM = "console"
 
 
 def register(sub: Any) -> None:
-    from cli.main import run_async
+    from cli.main import run_async, tenant_option
 
     chat = sub.add_parser("chat", help="chat with the bot engine in the terminal (stdin, /quit ends)")
     chat.add_argument("--email", help="the staff member to chat as")
-    chat.add_argument("--tenant", help="tenant slug, when the email exists in several tenants")
+    tenant_option(chat, help="tenant slug, when the email exists in several tenants (default: CANOPY_TENANT)")
     chat.set_defaults(func=run_async(console_chat), parser=chat)
-    actions = chat.add_subparsers(dest="chat_action", metavar="ACTION")
+    chat.description = "Without an action: chat in the terminal as --email. With `link`: a Telegram link code."
+    actions = chat.add_subparsers(dest="chat_action", metavar="[ACTION]", title="optional action")
     link = actions.add_parser("link", help="print a one-time code to send to the bot: /start CODE")
     link.add_argument("--email", required=True)
-    link.add_argument("--tenant", help="tenant slug, when the email exists in several tenants")
+    tenant_option(link, help="tenant slug, when the email exists in several tenants (default: CANOPY_TENANT)")
     link.set_defaults(func=run_async(link_code))
 
     bot = sub.add_parser("bot", help="run a chat bot").add_subparsers(dest="platform", required=True)
@@ -46,7 +47,7 @@ def register(sub: Any) -> None:
 
 async def staff_viewer(db: Database, email: str, tenant_slug: str | None) -> Viewer:
     """The viewer for a staff member named on the command line."""
-    from cli.main import UserFacingError
+    from cli.main import GIVE_TENANT, MissingData, UserFacingError
 
     async with db.session(all_tenants=True) as session:
         stmt = (
@@ -59,9 +60,9 @@ async def staff_viewer(db: Database, email: str, tenant_slug: str | None) -> Vie
             stmt = stmt.where(Tenant.slug == tenant_slug)
         found = (await session.execute(stmt)).all()
     if not found:
-        raise UserFacingError(f"no active staff member with email {email}")
+        raise MissingData(f"no active staff member with email {email}")
     if len(found) > 1:
-        raise UserFacingError("this email exists in several tenants: give --tenant")
+        raise UserFacingError(f"this email exists in several tenants: {GIVE_TENANT}")
     staff, scope_path, reporting = found[0]
     return viewer_of(staff, scope_path, reporting_currency=reporting)
 
@@ -150,11 +151,12 @@ class Console:
 def telegram_polling(_args: argparse.Namespace) -> None:
     from bots.notifier import with_reminders
     from bots.telegram import build_application
-    from cli.main import UserFacingError
+    from cli.main import UserFacingError, require_database
 
     settings = Settings.from_env()
     if not settings.telegram_token:
         raise UserFacingError("set CANOPY_TELEGRAM_TOKEN to the token @BotFather gave you")
+    require_database(settings.database_url)
     logging.getLogger("canopy").setLevel(logging.INFO)
     db = Database(settings.database_url)
 

@@ -14,7 +14,7 @@ from db.session import Database
 
 
 def register(sub: Any) -> None:
-    from cli.main import run_async
+    from cli.main import run_async, tenant_option
 
     p = sub.add_parser("serve", help="migrate if needed, then serve /graphql and /healthz")
     p.add_argument("--host", default="127.0.0.1")
@@ -23,11 +23,11 @@ def register(sub: Any) -> None:
     p.set_defaults(func=serve)
 
     p = sub.add_parser("migrate", help="apply database migrations")
-    p.set_defaults(func=run_async(migrate_cmd))
+    p.set_defaults(func=run_async(migrate_cmd, creates_database=True))
 
     admin = sub.add_parser("admin", help="manage administrators").add_subparsers(dest="action", required=True)
     p = admin.add_parser("create", help="create an ADMIN (and the tenant if new)")
-    p.add_argument("--tenant", required=True, help="tenant slug")
+    tenant_option(p, required=True, help="tenant slug (default: CANOPY_TENANT)")
     p.add_argument("--email", required=True)
     p.add_argument("--password", required=True)
     p.add_argument("--name", default="Administrator")
@@ -38,16 +38,31 @@ def register(sub: Any) -> None:
     p = token.add_parser("create", help="print a new API token for a staff member")
     p.add_argument("--email", required=True)
     p.add_argument("--name", default="cli")
-    p.add_argument("--tenant", help="tenant slug, when the email exists in several tenants")
+    tenant_option(p, help="tenant slug, when the email exists in several tenants (default: CANOPY_TENANT)")
     p.set_defaults(func=run_async(token_create))
 
     stats = sub.add_parser("stats", help="the per-node rollup counters").add_subparsers(dest="action", required=True)
     p = stats.add_parser("rebuild", help="recompute them from the rows and print the nodes that differed")
-    p.add_argument("--tenant", help="tenant slug (default: every tenant)")
+    tenant_option(p, help="tenant slug (default: CANOPY_TENANT, else every tenant)")
     p.set_defaults(func=run_async(stats_rebuild))
 
     p = sub.add_parser("schema", help="print the GraphQL SDL")
     p.set_defaults(func=print_schema)
+
+
+def _check_port(host: str, port: int) -> None:
+    """Fail in one line before uvicorn logs "startup complete" on a port it cannot bind."""
+    import socket
+
+    from cli.main import UserFacingError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise UserFacingError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -55,6 +70,7 @@ def serve(args: argparse.Namespace) -> None:
 
     from logs import configure_logging
 
+    _check_port(args.host, args.port)
     configure_logging(logging.INFO)
     uvicorn.run(
         "server:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
@@ -75,7 +91,7 @@ async def stats_rebuild(args: argparse.Namespace, settings: Settings) -> None:
     """Repair for counters written around the triggers (e.g. by hand with triggers disabled)."""
     from sqlalchemy import func, select
 
-    from cli.main import UserFacingError
+    from cli.main import MissingData
     from db import node_stats
     from db.models.core import Tenant
     from db.models.tree import NodeStats
@@ -90,7 +106,7 @@ async def stats_rebuild(args: argparse.Namespace, settings: Settings) -> None:
             if args.tenant:
                 tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == args.tenant))
                 if tenant_id is None:
-                    raise UserFacingError(f"no tenant {args.tenant!r}")
+                    raise MissingData(f"no tenant {args.tenant!r}")
                 sums = sums.where(NodeStats.tenant_id == tenant_id)
 
             async def current() -> dict[tuple[int, int], tuple[int, ...]]:
@@ -131,7 +147,7 @@ async def admin_create(args: argparse.Namespace, settings: Settings) -> None:
 async def token_create(args: argparse.Namespace, settings: Settings) -> None:
     from sqlalchemy import select
 
-    from cli.main import UserFacingError
+    from cli.main import GIVE_TENANT, MissingData, UserFacingError
     from db.models.core import Staff, Tenant
     from resolvers.core.auth import issue_token
 
@@ -146,9 +162,9 @@ async def token_create(args: argparse.Namespace, settings: Settings) -> None:
                 stmt = stmt.where(Tenant.slug == args.tenant)
             staff = (await session.scalars(stmt)).all()
             if not staff:
-                raise UserFacingError(f"no staff member with email {args.email}")
+                raise MissingData(f"no staff member with email {args.email}")
             if len(staff) > 1:
-                raise UserFacingError("this email exists in several tenants: give --tenant")
+                raise UserFacingError(f"this email exists in several tenants: {GIVE_TENANT}")
             secret, _ = await issue_token(session, staff[0], name=args.name)
     finally:
         await db.dispose()

@@ -6,8 +6,13 @@ import argparse
 import importlib
 import random
 import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import select, update
 
 from config import Settings
@@ -49,7 +54,7 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("demo", help="create a demo tenant with a realistic tree and data")
     p.add_argument("--seed", type=int, default=7)
-    p.set_defaults(func=run_async(demo))
+    p.set_defaults(func=run_async(demo, creates_database=True))
 
 
 def _node(tenant_id: int, parent: TierNode | None, code: str, name: str, kind: str, **settings: Any) -> TierNode:
@@ -82,16 +87,38 @@ async def demo(args: argparse.Namespace, settings: Settings) -> None:
                 locale="en-GB", timezone="Europe/Berlin",
             )
             await create_admin(session, tenant=tenant, root=root, email=DEMO_EMAIL, password=password)
-        stores = await _build_tree(db, tenant.id, root)
-        rng = random.Random(args.seed)
-        for name in SEEDERS:
-            async with db.transaction(tenant_id=tenant.id) as session:
-                await importlib.import_module(name).seed(session, tenant, stores, rng)
+        with _phases(len(SEEDERS) + 1) as phase:
+            with phase("tree"):
+                stores = await _build_tree(db, tenant.id, root)
+            rng = random.Random(args.seed)
+            for name in SEEDERS:
+                with phase(name.removeprefix("cli.").removeprefix("demo_").removeprefix("seed_")):
+                    async with db.transaction(tenant_id=tenant.id) as session:
+                        await importlib.import_module(name).seed(session, tenant, stores, rng)
     finally:
         await db.dispose()
     print(f"Created demo tenant '{DEMO_SLUG}': 1 headquarters, {len(TREE)} regions, "
           f"{sum(len(r[5]) for r in TREE)} countries, {len(stores)} stores.")
     _print_credentials(password, settings)
+
+
+@contextmanager
+def _phases(total: int) -> Iterator[Callable[[str], AbstractContextManager[None]]]:
+    """A rich progress bar on stderr over the demo's phases, and one line per finished phase."""
+    console = Console(stderr=True)
+    with Progress(TextColumn("demo: {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("starting", total=total)
+
+        @contextmanager
+        def phase(label: str) -> Iterator[None]:
+            progress.update(task, description=label)
+            started = time.perf_counter()
+            yield
+            progress.console.print(f"demo: {label} done in {time.perf_counter() - started:.1f} s")
+            progress.advance(task)
+
+        yield phase
 
 
 async def _build_tree(db: Database, tenant_id: int, root: TierNode) -> list[TierNode]:

@@ -6,24 +6,62 @@ import argparse
 import asyncio
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from config import Settings
-from resolvers.common.errors import DomainError
+from resolvers.common.errors import DomainError, ErrorCode
 
 # Modules with `register(subparsers)`; each adds its commands.
 COMMAND_MODULES = ["cli.core", "cli.demo", "cli.points", "cli.rates", "cli.events", "cli.bulk", "cli.chat"]
+
+
+# The one answer when a command needs a tenant and the database has several.
+GIVE_TENANT = "give --tenant SLUG (or set CANOPY_TENANT)"
 
 
 class UserFacingError(Exception):
     """A failure to report in one line on stderr, exit status 1."""
 
 
-def run_async(fn: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[[argparse.Namespace], Any]:
+class MissingData(UserFacingError):
+    """Something the command looked up is not in the database; the message names the database."""
+
+
+def database_name(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def tenant_option(parser: argparse.ArgumentParser, *, required: bool = False,
+                  help: str = "tenant slug (default: CANOPY_TENANT, else the only tenant)") -> None:
+    default = os.environ.get("CANOPY_TENANT") or None
+    parser.add_argument("--tenant", default=default, required=required and default is None, help=help)
+
+
+def require_database(url: str) -> None:
+    """A SQLite file that does not exist would be created empty by connecting: refuse instead."""
+    parsed = make_url(url)
+    in_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+    if in_file and not Path(parsed.database).exists():
+        raise UserFacingError(
+            f"no database at {parsed.database} (CANOPY_DATABASE_URL={database_name(url)}): "
+            "run `canopy migrate` or `canopy demo` first"
+        )
+
+
+def run_async(fn: Callable[..., Coroutine[Any, Any, Any]], *,
+              creates_database: bool = False) -> Callable[[argparse.Namespace], Any]:
+    """Run a command with the settings; only migrate and demo may create the database file."""
     def runner(args: argparse.Namespace) -> Any:
-        return asyncio.run(fn(args, Settings.from_env()))
+        settings = Settings.from_env()
+        if not creates_database:
+            require_database(settings.database_url)
+        return asyncio.run(fn(args, settings))
 
     return runner
 
@@ -42,7 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = args.func(args)
     except (UserFacingError, DomainError) as exc:
-        print(f"canopy: {exc}", file=sys.stderr)
+        message = str(exc)
+        missing = isinstance(exc, MissingData) or (
+            isinstance(exc, DomainError) and any(p.code == ErrorCode.NOT_FOUND for p in exc.problems))
+        if missing:
+            message += f" in database {database_name(Settings.from_env().database_url)}"
+        print(f"canopy: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

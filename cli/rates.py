@@ -23,13 +23,13 @@ MAX_REPORTED = 20
 
 
 def register(sub: Any) -> None:
-    from cli.main import run_async
+    from cli.main import run_async, tenant_option
 
     rates = sub.add_parser("rates", help="exchange rates").add_subparsers(dest="action", required=True)
     p = rates.add_parser("import", help="upsert rates from a CSV with the header currency,date,rate "
                                         "(1 unit of currency = rate units of the reporting currency)")
     p.add_argument("file", type=Path)
-    p.add_argument("--tenant", help="tenant slug (needed when there are several tenants)")
+    tenant_option(p)
     p.set_defaults(func=run_async(import_cmd))
 
 
@@ -83,7 +83,7 @@ def read_rates(path: Path, reporting: str) -> list[tuple[str, date, Decimal]]:
 
 async def import_rates(db: Database, *, path: Path, tenant_slug: str | None) -> tuple[str, int]:
     """Validate the whole file, then upsert it in one transaction; returns (tenant slug, rows)."""
-    from cli.main import UserFacingError
+    from cli.main import GIVE_TENANT, MissingData, UserFacingError
 
     async with db.session(all_tenants=True) as session:
         stmt = select(Tenant)
@@ -91,9 +91,9 @@ async def import_rates(db: Database, *, path: Path, tenant_slug: str | None) -> 
             stmt = stmt.where(Tenant.slug == tenant_slug)
         tenants = (await session.scalars(stmt.limit(2))).all()
     if not tenants:
-        raise UserFacingError(f"no tenant {tenant_slug}" if tenant_slug else "no tenant exists yet")
+        raise MissingData(f"no tenant {tenant_slug}" if tenant_slug else "no tenant exists yet")
     if len(tenants) > 1:
-        raise UserFacingError("there are several tenants: give --tenant")
+        raise UserFacingError(f"there are several tenants: {GIVE_TENANT}")
     tenant = tenants[0]
     rows = read_rates(path, tenant.reporting_currency)
     async with db.transaction(tenant_id=tenant.id) as session:

@@ -184,7 +184,7 @@ async def system_viewer(db: Database, tenant_slug: str | None) -> Viewer:
         if not tenants:
             raise DomainError(ErrorCode.NOT_FOUND, f"no tenant {tenant_slug!r}" if tenant_slug else "no tenant yet")
         if len(tenants) > 1:
-            raise DomainError(ErrorCode.INVALID, "there are several tenants: give --tenant SLUG")
+            raise DomainError(ErrorCode.INVALID, "there are several tenants: give --tenant SLUG (or set CANOPY_TENANT)")
         tenant = tenants[0]
         root = await session.scalar(
             select(TierNode).where(TierNode.tenant_id == tenant.id, TierNode.parent_id.is_(None))

@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from config import password_hash_params
 from db.base import utcnow
 from db.models.core import ApiToken, Role, Staff, Tenant
 from db.models.tree import TierNode
@@ -20,7 +21,7 @@ from resolvers.common.errors import DomainError, ErrorCode, invalid, not_found
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
 
-_hasher = PasswordHasher()
+_hasher = PasswordHasher(**password_hash_params())
 TOKEN_PREFIX = "cnp"
 # Verified against when the email is unknown, so timing does not reveal which emails exist.
 _DUMMY_HASH = _hasher.hash("canopy-dummy-password")

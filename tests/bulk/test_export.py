@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from cli.bulk import export_customer_to, export_customers_to, import_into
-from cli.main import main
+from cli.main import database_name, main
 from resolvers.bulk import export as bulk_export
 from tests.bulk.conftest import audit_and_events, cli_args, write
 from tests.conftest import Api, Tenant
@@ -81,11 +81,12 @@ async def test_cli_exit_codes_and_one_line_messages(
     assert await _main(["import", "customers", str(good)]) == 0
     assert await _main(["import", "customers", str(bad)]) == 1
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err.startswith("canopy: 1 rows rejected (first: line 2, column node: no tier node with code 'NOPE')")
+    assert err.startswith("canopy: 1 row rejected (first: line 2, column node: no tier node with code 'NOPE')")
     assert await _main(["import", "customers", str(tmp_path / "missing.csv")]) == 1
     assert capsys.readouterr().err.strip() == f"canopy: no such file: {tmp_path / 'missing.csv'}"
     assert await _main(["import", "customers", str(good), "--tenant", "other"]) == 1
-    assert capsys.readouterr().err.strip() == "canopy: no tenant 'other'"
+    # missing data: the message names the database the command looked in
+    assert capsys.readouterr().err.strip() == f"canopy: no tenant 'other' in database {database_name(api.db.url)}"
 
 
 async def _main(argv: list[str]) -> int:

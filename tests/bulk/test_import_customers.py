@@ -155,7 +155,7 @@ async def test_a_batch_failing_in_the_database_is_retried_row_by_row(
     monkeypatch.setattr(bulk_customers._Batch, "upsert", poisoned)
     path = write(tmp_path / "b.csv", "externalRef,node,name\nD1,DE-01,One\nBOOM,DE-01,Two\nD3,FR-01,Three\n")
     # when
-    with pytest.raises(UserFacingError, match="1 rows rejected .*line 3"):
+    with pytest.raises(UserFacingError, match="1 row rejected .*line 3"):
         await import_into(api.db, cli_args(["import", "customers", str(path)]))
     # then
     assert sorted(await _customers(api, tenant)) == ["C1", "C2", "D1", "D3"]

@@ -86,7 +86,7 @@ async def test_status_changes_apply_and_content_changes_conflict(
         _order("O1", "REFUNDED"), _order("O2", lines=LINES[:1]),
     ]))
     # when
-    with pytest.raises(UserFacingError, match="1 rows rejected .*line 2, column externalRef: order 'O2' was imported with other content"):
+    with pytest.raises(UserFacingError, match="1 row rejected .*line 2, column externalRef: order 'O2' was imported with other content"):
         await import_into(api.db, cli_args(["import", "orders", str(changed)]))
     # then
     assert [o.status for o in await _orders(api, tenant)] == [OrderStatus.REFUNDED, OrderStatus.PENDING]
