@@ -104,7 +104,8 @@ async def test_daily_review_downgrades_one_step_a_day(shop: Shop) -> None:
     async with shop.tx() as s:
         await loyalty.earn_for_order(s, shop.viewer, shop.order(70_000))
     assert (await member(shop, membership))["tier"]["name"] == "Gold"
-    later = utcnow() + timedelta(days=370)
+    # noon UTC: the review's days are UTC days, and "an hour later" must stay the same day
+    later = (utcnow() + timedelta(days=370)).replace(hour=12, minute=0, second=0, microsecond=0)
     # when: the job runs twice the same day (the points have expired too)
     first = await run(shop.api.db, later)
     await run(shop.api.db, later + timedelta(hours=1))
