@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         'login_throttle',
         sa.Column('key', sa.String(length=64), nullable=False),
-        sa.Column('failures', sa.Integer(), nullable=False),
+        sa.Column('failures', sa.BigInteger(), nullable=False),
         sa.Column('window_start', db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column('locked_until', db.base.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('key', name=op.f('pk_login_throttle')),
