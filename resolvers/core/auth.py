@@ -1,4 +1,4 @@
-"""Passwords, bearer tokens, login, staff and API tokens."""
+"""Passwords, bearer tokens, staff and API tokens (the login use case: resolvers/core/login.py)."""
 
 from __future__ import annotations
 
