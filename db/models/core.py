@@ -121,3 +121,18 @@ class IdempotencyKey(TenantScoped, Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     result_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginThrottle(Base):
+    """Failed logins per account and per client address (resolvers/core/throttle.py).
+
+    Shared by all tenants: a login is throttled before its tenant is known. The key is
+    a SHA-256 digest, so emails tried by an attacker are not stored in the clear.
+    """
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_start: Mapped[datetime]
+    locked_until: Mapped[datetime | None]

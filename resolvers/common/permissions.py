@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from db.models.core import Role
-from resolvers.common.errors import DomainError, ErrorCode
+from resolvers.common.errors import DomainError, ErrorCode, not_found
 from resolvers.common.viewer import Viewer
 
 A, M, S, U, IN = Role.ADMIN, Role.MANAGER, Role.SALES, Role.SUPPORT, Role.INTEGRATOR
@@ -52,6 +52,31 @@ def can(viewer: Viewer, action: str) -> bool:
 def require(viewer: Viewer, action: str) -> None:
     if not can(viewer, action):
         raise DomainError(ErrorCode.FORBIDDEN, f"role {viewer.role.value} may not {action}")
+
+
+# Who outranks whom when one staff member acts on another (creates them, issues or
+# revokes their tokens). The three working roles are peers that none may act on for another.
+RANK: dict[Role, int] = {A: 3, M: 2, S: 1, U: 1, IN: 1}
+
+
+def require_staff_authority(
+    viewer: Viewer, target_role: Role, target_scope_path: str, *, field: str, what: str = "staff member",
+) -> None:
+    """The one rule for every action on a staff member or their tokens.
+
+    The target must lie in the viewer's subtree (else it answers as missing), hold the
+    viewer's role or one ranked below it, and only an admin acts on an admin. Since the
+    target's scope is inside the viewer's and its role at most the viewer's, no action can
+    raise anyone above, or widen anyone's scope beyond, the person who performs it.
+    """
+    if not viewer.in_scope(target_scope_path):
+        raise not_found(what, field)
+    if target_role is A and viewer.role is not A:
+        raise DomainError(ErrorCode.FORBIDDEN, "only an admin may create or act on an admin", field)
+    if target_role is not viewer.role and RANK[target_role] >= RANK[viewer.role]:
+        raise DomainError(
+            ErrorCode.FORBIDDEN, f"a {viewer.role.value} may not act on a {target_role.value}", field
+        )
 
 
 def sees_pii(viewer: Viewer) -> bool:

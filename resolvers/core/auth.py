@@ -1,30 +1,64 @@
-"""Passwords, bearer tokens, login, staff and API tokens."""
+"""Passwords, bearer tokens, staff and API tokens (the login use case: resolvers/core/login.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from zxcvbn import zxcvbn
 
 from config import password_hash_params
 from db.base import utcnow
 from db.models.core import ApiToken, Role, Staff, Tenant
 from db.models.tree import TierNode
 from resolvers.common.errors import DomainError, ErrorCode, invalid, not_found
-from resolvers.common.permissions import require
+from resolvers.common.permissions import require, require_staff_authority
 from resolvers.common.viewer import Viewer
 
 _hasher = PasswordHasher(**password_hash_params())
 TOKEN_PREFIX = "cnp"
 # Verified against when the email is unknown, so timing does not reveal which emails exist.
 _DUMMY_HASH = _hasher.hash("canopy-dummy-password")
+
+
+T = TypeVar("T")
+# Argon2 takes tens of milliseconds of CPU by design: it runs in these threads (it
+# releases the GIL), never on the event loop, and at most this many at once; more
+# logins wait in the executor's queue instead of starving every other request.
+_HASHERS = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="argon2")
+MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale: 3 is "safely unguessable"
+MAX_PASSWORD = 256
+
+
+async def off_loop(fn: Callable[..., T], *args: object) -> T:
+    """`fn(*args)` (hash_password, verify_password) in an argon2 worker thread."""
+    return await asyncio.get_running_loop().run_in_executor(_HASHERS, fn, *args)
+
+
+def check_password(password: str, *, user_inputs: tuple[str, ...] = (), field: str = "password") -> None:
+    """Reject a password a person chose that is blank, too short or weak by zxcvbn."""
+    if not password.strip():
+        raise invalid("password must not be blank", field)
+    if len(password) < 8:
+        raise invalid("password must have at least 8 characters", field)
+    if len(password) > MAX_PASSWORD:
+        raise invalid(f"password must have at most {MAX_PASSWORD} characters", field)
+    # zxcvbn's cost grows with length; the first 100 characters decide any real password.
+    result = zxcvbn(password[:100], user_inputs=[u for u in user_inputs if u])
+    if result["score"] < MIN_PASSWORD_SCORE:
+        hint = result["feedback"].get("warning") or "add more words or characters"
+        raise invalid(f"password is too weak: {hint.rstrip('.').lower()}", field)
 
 
 def hash_password(password: str) -> str:
@@ -79,46 +113,6 @@ async def issue_token(
     return secret, token
 
 
-@dataclass
-class LoginResult:
-    token: str
-    staff: Staff
-    viewer: Viewer
-
-
-async def login(
-    session: AsyncSession, *, email: str, password: str, tenant_slug: str | None = None,
-    token_days: int = 30,
-) -> LoginResult:
-    """Runs in a session with all_tenants=True: the tenant is not known before login."""
-    wrong = DomainError(ErrorCode.INVALID, "wrong email or password", ("email",))
-    stmt = select(Staff, Tenant).join(Tenant, Tenant.id == Staff.tenant_id).where(
-        Staff.email == email.strip().lower(), Staff.active.is_(True)
-    )
-    if tenant_slug:
-        stmt = stmt.where(Tenant.slug == tenant_slug)
-    candidates = [row for row in (await session.execute(stmt)).all()]
-    matches = [s for s, _ in candidates if verify_password(s.password_hash, password)]
-    if not candidates:
-        verify_password(None, password)
-    if not matches:
-        raise wrong
-    if len(matches) > 1:
-        raise DomainError(ErrorCode.CONFLICT, "this email belongs to several tenants: give tenant", ("tenant",))
-    staff = matches[0]
-    session.info["tenant_id"] = staff.tenant_id
-    session.info["actor_id"] = staff.id
-    secret, token = await issue_token(
-        session, staff, name="login", kind="session",
-        expires_at=utcnow() + timedelta(days=token_days),
-    )
-    scope = await session.get(TierNode, (staff.tenant_id, staff.scope_node_id))
-    assert scope is not None
-    tenant = next(t for s, t in candidates if s is staff)
-    viewer = viewer_of(staff, scope.path, token_id=token.id, reporting_currency=tenant.reporting_currency)
-    return LoginResult(token=secret, staff=staff, viewer=viewer)
-
-
 async def viewer_for_token(session: AsyncSession, secret: str) -> Viewer | None:
     """The viewer a bearer token stands for, or None if unknown, revoked or expired."""
     tenant_id = parse_token(secret)
@@ -167,20 +161,19 @@ async def create_staff(
     scope_node_id: int, password: str | None = None, locale: str = "en",
 ) -> Staff:
     require(viewer, "staff.write")
-    if viewer.role is not Role.ADMIN and role is Role.ADMIN:
-        raise DomainError(ErrorCode.FORBIDDEN, "only an admin may create an admin", ("role",))
     if not name.strip():
         raise invalid("name is required", "name")
     email = normalise_email(email)
-    await scope_node(session, viewer, scope_node_id, "scopeNodeId")
+    node = await scope_node(session, viewer, scope_node_id, "scopeNodeId")
+    require_staff_authority(viewer, role, node.path, field="role")
     if await session.scalar(select(Staff.id).where(Staff.email == email)):
         raise DomainError(ErrorCode.CONFLICT, "a staff member with this email exists", ("email",))
-    if password is not None and len(password) < 8:
-        raise invalid("password must have at least 8 characters", "password")
+    if password is not None:
+        check_password(password, user_inputs=(name, email))
     staff = Staff(
         tenant_id=viewer.tenant_id, name=name.strip(), email=email, role=role,
         scope_node_id=scope_node_id, locale=locale,
-        password_hash=hash_password(password) if password else None,
+        password_hash=await off_loop(hash_password, password) if password else None,
     )
     session.add(staff)
     await session.flush()
@@ -205,8 +198,9 @@ async def create_api_token(
             .where(Staff.id == target_id)
         )
     ).first()
-    if row is None or not viewer.in_scope(row[1]):
+    if row is None:
         raise not_found("staff member", "staffId")
+    require_staff_authority(viewer, Role(row[0].role), row[1], field="staffId")
     return await issue_token(session, row[0], name=name.strip(), expires_at=expires_at)
 
 
@@ -214,15 +208,16 @@ async def revoke_api_token(session: AsyncSession, viewer: Viewer, *, token_id: i
     require(viewer, "token.write")
     row = (
         await session.execute(
-            select(ApiToken, TierNode.path)
+            select(ApiToken, Staff.role, TierNode.path)
             .join(Staff, Staff.id == ApiToken.staff_id)
             .join(TierNode, TierNode.id == Staff.scope_node_id)
             .where(ApiToken.id == token_id)
         )
     ).first()
-    if row is None or not viewer.in_scope(row[1]):
+    if row is None:
         raise not_found("API token")
-    token = row[0]
+    token, role, scope_path = row
+    require_staff_authority(viewer, Role(role), scope_path, field="id", what="API token")
     if token.staff_id != viewer.staff_id:
         require(viewer, "token.others")
     if token.revoked_at is None:

@@ -9,7 +9,7 @@ from db.base import new_id
 from db.models.core import Role, Staff, Tenant
 from db.models.tree import TierNode, path_segment
 from resolvers.common.errors import DomainError, ErrorCode
-from resolvers.core.auth import hash_password, normalise_email
+from resolvers.core.auth import check_password, hash_password, normalise_email, off_loop
 
 
 async def get_or_create_tenant(
@@ -44,8 +44,7 @@ async def create_admin(
     name: str = "Administrator",
 ) -> Staff:
     email = normalise_email(email)
-    if len(password) < 8:
-        raise DomainError(ErrorCode.INVALID, "password must have at least 8 characters", ("password",))
+    check_password(password, user_inputs=(name, email, tenant.slug))
     existing = await session.scalar(
         select(Staff).where(Staff.tenant_id == tenant.id, Staff.email == email)
     )
@@ -53,7 +52,7 @@ async def create_admin(
         raise DomainError(ErrorCode.CONFLICT, f"{email} already exists in {tenant.slug}", ("email",))
     staff = Staff(
         tenant_id=tenant.id, name=name, email=email, role=Role.ADMIN, scope_node_id=root.id,
-        password_hash=hash_password(password),
+        password_hash=await off_loop(hash_password, password),
     )
     session.add(staff)
     await session.flush()

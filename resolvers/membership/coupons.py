@@ -123,7 +123,8 @@ def check_redeemable(coupon: Coupon, *, customer_id: int, store_path: str, curre
     field = ("couponCode",)
     status = effective_status(coupon, now)
     if coupon.customer_id != customer_id:
-        raise DomainError(ErrorCode.INVALID, "this coupon belongs to another customer", field)
+        # Another customer's coupon is none of this order's business: answer as an unknown code.
+        raise not_found("coupon", field)
     if status is CouponStatus.REDEEMED:
         raise DomainError(ErrorCode.CONFLICT, "this coupon has been redeemed already", field)
     if status is CouponStatus.EXPIRED:

@@ -29,18 +29,24 @@ from resolvers.tree.nodes import node_in_scope
 MAX_MINOR = 10**14
 
 
-async def staff_covering(session: AsyncSession, staff_id: int, node: TierNode, field: str) -> Staff:
-    """An active staff member whose scope contains `node`, else a UserError at `field`."""
+async def staff_covering(
+    session: AsyncSession, viewer: Viewer, staff_id: int, node: TierNode, field: str,
+) -> Staff:
+    """An active staff member whose scope contains `node`, else a UserError at `field`.
+
+    One the viewer may not see (outside their subtree) answers exactly as a missing id.
+    """
     row = (await session.execute(
         select(Staff, TierNode.path).join(TierNode, TierNode.id == Staff.scope_node_id)
         .where(Staff.id == staff_id)
     )).first()
-    if row is None:
-        raise not_found("staff member", field)
-    staff, scope_path = row
-    if not staff.active or not node.path.startswith(scope_path):
-        raise invalid(f"{staff.name}'s scope does not contain the customer's node", field)
-    return staff
+    if row is not None:
+        staff, scope_path = row
+        if staff.active and node.path.startswith(scope_path):
+            return staff
+        if viewer.in_scope(scope_path):
+            raise invalid("the staff member is inactive or their scope does not contain the customer's node", field)
+    raise not_found("staff member", field)
 
 
 async def opportunity_in_scope(
@@ -97,7 +103,7 @@ async def create_opportunity(
         session, viewer, amount, currency or viewer.reporting_currency
     )
     close = _close_date(expected_close_date)
-    owner = await staff_covering(session, owner_id or viewer.staff_id, customer_node, "ownerId")
+    owner = await staff_covering(session, viewer, owner_id or viewer.staff_id, customer_node, "ownerId")
     stage = await resolve_stage(session, pipeline_id=pipeline_id, stage_id=stage_id)
     opp = Opportunity(
         pipeline_id=stage.pipeline_id, stage_id=stage.id, customer_id=customer.id,
@@ -143,7 +149,7 @@ async def update_opportunity(
         opp.expected_close_date = _close_date(changes["expected_close_date"])
     if changes.get("owner_id") is not None:
         _, customer_node = await customer_in_scope(session, viewer, opp.customer_id, "id")
-        opp.owner_id = (await staff_covering(session, changes["owner_id"], customer_node, "ownerId")).id
+        opp.owner_id = (await staff_covering(session, viewer, changes["owner_id"], customer_node, "ownerId")).id
     await session.flush()
     return opp
 

@@ -42,7 +42,7 @@ async def create_task(
     if not title or len(title) > 300:
         raise invalid("title must have 1 to 300 characters", "title")
     due_at = _aware(due_at, "dueAt")
-    assignee = await staff_covering(session, assignee_id or viewer.staff_id, node, "assigneeId")
+    assignee = await staff_covering(session, viewer, assignee_id or viewer.staff_id, node, "assigneeId")
     task = Task(
         title=title, due_at=due_at, assignee_id=assignee.id, customer_id=customer_id,
         opportunity_id=opportunity_id, node_id=node.id, created_by_id=viewer.staff_id,

@@ -109,19 +109,23 @@ async def open_ticket(
     return ticket
 
 
-async def _assignee(session: AsyncSession, staff_id: int, customer_path: str) -> Staff:
+async def _assignee(session: AsyncSession, viewer: Viewer, staff_id: int, customer_path: str) -> Staff:
+    """An active staff member who may work on the ticket; one the viewer may not see answers as missing."""
     row = (await session.execute(
         select(Staff, TierNode.path).join(TierNode, TierNode.id == Staff.scope_node_id)
         .where(Staff.id == staff_id, Staff.active.is_(True))
     )).first()
-    if row is None:
-        raise not_found("staff member", "assigneeId")
-    staff, scope_path = row
-    if not customer_path.startswith(scope_path):
-        raise invalid("the assignee's scope does not contain the customer", "assigneeId")
-    if not can(viewer_of(staff, scope_path), "ticket.write"):
-        raise invalid(f"a {staff.role} may not work on tickets", "assigneeId")
-    return staff
+    if row is not None:
+        staff, scope_path = row
+        if not customer_path.startswith(scope_path):
+            problem = "the assignee's scope does not contain the customer"
+        elif not can(viewer_of(staff, scope_path), "ticket.write"):
+            problem = f"a {staff.role} may not work on tickets"
+        else:
+            return staff
+        if viewer.in_scope(scope_path):
+            raise invalid(problem, "assigneeId")
+    raise not_found("staff member", "assigneeId")
 
 
 async def _change_status(session: AsyncSession, ticket: Ticket, target: TicketStatus, now: datetime) -> None:
@@ -152,7 +156,7 @@ async def update_ticket(
     changes: dict[str, object] = {}
     if assignee_id is not ... and assignee_id != ticket.assignee_id:
         if assignee_id is not None:
-            await _assignee(session, assignee_id, node.path)
+            await _assignee(session, viewer, assignee_id, node.path)
         ticket.assignee_id = assignee_id
         changes["assigneeId"] = assignee_id
     if priority is not None and priority != ticket.priority:

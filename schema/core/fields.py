@@ -12,6 +12,7 @@ from db.session import DbSession
 from resolvers.common.errors import DomainError
 from resolvers.common.viewer import Viewer
 from resolvers.core import auth
+from resolvers.core.login import login as login_service
 from schema.core.inputs import (
     ApiTokenPayload,
     CreateApiTokenInput,
@@ -59,16 +60,13 @@ class Mutation:
     @strawberry.mutation(description="Exchange email and password for a bearer token.")
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         ctx = info.context
-        db = ctx.app.db
+        client = getattr(ctx.request, "client", None)
         try:
-            async with db.session(all_tenants=True) as session:
-                from db.uow import unit_of_work
-
-                async with unit_of_work(session, operation="login", request_id=ctx.request_id):
-                    result = await auth.login(
-                        session, email=input.email, password=input.password,
-                        tenant_slug=input.tenant, token_days=ctx.settings.session_token_days,
-                    )
+            result = await login_service(
+                ctx.app.db, email=input.email, password=input.password, tenant_slug=input.tenant,
+                address=client.host if client else None, token_days=ctx.settings.session_token_days,
+                request_id=ctx.request_id,
+            )
         except DomainError as exc:
             return LoginPayload(errors=user_errors(exc))
         # The rest of this response (staff { scope }) resolves as the new session's viewer.

@@ -22,7 +22,7 @@ mutation($input: CreateStaffInput!) {
 def staff_input(tenant: Tenant, **kw: object) -> dict[str, object]:
     base = {
         "name": "Lena Weber", "email": "lena@acme.example", "role": "SALES",
-        "scopeNodeId": to_global_id("TierNode", tenant.root_id), "password": "s3cret-pass",
+        "scopeNodeId": to_global_id("TierNode", tenant.root_id), "password": "lena-weber-s3cret-pass",
     }
     base.update(kw)
     return {"input": base}
