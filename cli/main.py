@@ -14,7 +14,7 @@ from config import Settings
 from resolvers.common.errors import DomainError
 
 # Modules with `register(subparsers)`; each adds its commands.
-COMMAND_MODULES = ["cli.core", "cli.demo", "cli.points", "cli.rates", "cli.events", "cli.bulk", "cli.chat"]
+COMMAND_MODULES = ["cli.core", "cli.demo", "cli.points", "cli.rates", "cli.events", "cli.bulk", "cli.chat", "cli.webhooks"]
 
 
 class UserFacingError(Exception):
