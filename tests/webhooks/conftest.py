@@ -50,11 +50,13 @@ class Receiver:
     statuses: list[int] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
     hold: threading.Event | None = None  # when set, requests wait until it is set
+    arrived: threading.Event = field(default_factory=threading.Event)  # a request came in
     received: list[Received] = field(default_factory=list)
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def handle(self, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str]]:
+        self.arrived.set()
         if self.hold is not None:
             self.hold.wait(30)
         payload = None
