@@ -256,7 +256,9 @@ class WebhookWorker:
         if delivery is None:
             assert entry is not None
             delivery = await self._new_delivery(tenant_id, webhook_id, entry, now)
-        if not await self._lease(tenant_id, webhook_id, now, take=False):
+            if delivery is None:
+                return False
+        elif not await self._lease(tenant_id, webhook_id, now, take=False):
             return False
         if entry is None:
             outcome = Outcome(ok=False, retry=False, error="the event is no longer in the log (pruned)")
@@ -266,8 +268,19 @@ class WebhookWorker:
         await self._record(tenant_id, webhook_id, delivery, outcome, latency, now)
         return True
 
-    async def _new_delivery(self, tenant_id: int, webhook_id: int, entry: LogEntry, now: datetime) -> WebhookDelivery:
+    async def _new_delivery(
+        self, tenant_id: int, webhook_id: int, entry: LogEntry, now: datetime,
+    ) -> WebhookDelivery | None:
+        """The event's delivery row, in the transaction that renews the lease (None: lease lost)."""
         async with self.db.transaction(tenant_id=tenant_id) as session:
+            renewed = await session.execute(
+                update(Webhook)
+                .where(Webhook.id == webhook_id, Webhook.state == WebhookState.ACTIVE,
+                       Webhook.lease_owner == self.name)
+                .values(lease_until=now + LEASE).execution_options(synchronize_session=False)
+            )
+            if not renewed.rowcount:
+                return None
             delivery = WebhookDelivery(webhook_id=webhook_id, event_seq=entry.seq, event_id=entry.event.id,
                                        next_retry_at=now)
             session.add(delivery)
