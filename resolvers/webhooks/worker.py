@@ -48,7 +48,7 @@ from db.session import Database
 from resolvers.common.errors import DomainError
 from resolvers.common.viewer import Viewer
 from resolvers.core.auth import viewer_of
-from resolvers.events.log import EventFilter, LogEntry, read_log
+from resolvers.events.log import EventFilter, LogEntry, heads, read_log
 from resolvers.webhooks import urls
 
 log = logging.getLogger(__name__)
@@ -242,8 +242,13 @@ class WebhookWorker:
                 node = await session.get(TierNode, (tenant_id, hook.node_id)) if hook.node_id else None
                 flt = EventFilter(scope_path=viewer.scope_path, node_path=node.path if node else None,
                                   types=frozenset(hook.event_types) if hook.event_types else None)
-                found = await read_log(session, after=hook.cursor, limit=1, flt=flt)
+                # Everything up to the head read first is committed (the counter moves in the
+                # events' commit), so when none of it matches the cursor may skip to the head.
+                head = (await heads(session, [tenant_id])).get(tenant_id, 0)
+                found = await read_log(session, after=hook.cursor, limit=1, flt=flt, upto=head)
                 if not found:
+                    if head > hook.cursor:
+                        await self._skip_to(tenant_id, webhook_id, hook.cursor, head)
                     return False
                 entry = found[0]
             else:
@@ -267,6 +272,13 @@ class WebhookWorker:
             outcome, latency = await self._send(url, entry, viewer, secrets, now)
         await self._record(tenant_id, webhook_id, delivery, outcome, latency, now)
         return True
+
+    async def _skip_to(self, tenant_id: int, webhook_id: int, cursor: int, head: int) -> None:
+        async with self.db.transaction(tenant_id=tenant_id) as session:
+            await session.execute(
+                update(Webhook).where(Webhook.id == webhook_id, Webhook.cursor == cursor)
+                .values(cursor=head).execution_options(synchronize_session=False)
+            )
 
     async def _new_delivery(
         self, tenant_id: int, webhook_id: int, entry: LogEntry, now: datetime,
