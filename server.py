@@ -36,6 +36,7 @@ from schema import build_schema
 from schema.connection import CanopyTransportWS
 from schema.context import AppState, Context
 from schema.http import BodySizeLimit, RateLimit, make_limiter
+from schema.webhooks.delivery import start_worker as start_webhook_worker
 
 log = logging.getLogger("canopy.http")
 
@@ -197,7 +198,10 @@ def create_app(
         async with webhook_bot(state):
             # Inside the bot's lifetime: reminders may be delivered through it.
             reminders = start_reminders(state)
+            webhooks = start_webhook_worker(state)
             yield
+            if webhooks is not None:
+                await webhooks.stop()
             if reminders is not None:
                 await reminders.stop()
         await state.broker.close()

@@ -17,7 +17,7 @@ from schema.relay import NODE_TYPES
 # Each domain's `schema/<domain>/fields.py` may define Query, Mutation, Subscription.
 DOMAINS = [
     "core", "tree", "customers", "membership", "orders", "service", "security", "events", "reports",
-    "pipeline", "chat",
+    "pipeline", "chat", "webhooks",
 ]
 
 # Types reachable only through interfaces or unions must be listed for the schema.

@@ -1,0 +1,1 @@
+"""Webhooks for integrators: registration (service.py), URL policy (urls.py), delivery (worker.py)."""
