@@ -1,7 +1,7 @@
 """Webhooks for integrators and their deliveries
 
-Revision ID: 0005_webhooks
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 23:09:06.036027
 """
 
@@ -17,8 +17,8 @@ import db.models  # noqa: F401  - the metadata the policies are generated from
 from db import rls
 from db.base import Base
 
-revision: str = '0005_webhooks'
-down_revision: str | None = '0004'
+revision: str = '0006'
+down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
