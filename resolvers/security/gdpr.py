@@ -17,7 +17,7 @@ from sqlalchemy import JSON, Enum, String, Text, cast, func, literal, or_, selec
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from db.audit import MASK, entity_type_of, json_safe, redact_before, scrubbing
+from db.audit import MASK, entity_type_of, json_safe, record, redact_before, scrubbing
 from db.base import Base, TenantScoped, utcnow
 from db.models.core import AuditEntry, Event
 from db.models.customers import Customer
@@ -28,8 +28,14 @@ from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
 
 ERASED_NAME = "Erased customer"
-# Customer fields that describe the person; audit values of these are masked on erasure.
-PERSONAL_FIELDS = ("name", "email", "phone", "external_ref", "attributes", "tags")
+# Customer fields that describe the person: the pii-flagged columns (name, email, phone and
+# search_text, which concatenates them) and what else a caller may write about them.
+PERSONAL_FIELDS = frozenset(
+    {c.key for c in Customer.__mapper__.column_attrs if c.columns[0].info.get("pii")}
+    | {"external_ref", "attributes", "tags"}
+)
+# Whose every value, past and present, is searched for in free text.
+IDENTIFYING_FIELDS = ("name", "email", "phone", "external_ref")
 ERASED = "[erased]"
 MIN_NEEDLE = 3  # shorter values would scrub unrelated text everywhere
 
@@ -149,20 +155,40 @@ def _mask_personal(changes: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def scrub(session: Session, *, customer: Customer, needles: list[str]) -> int:
-    """Replace the needles in every text/JSON column of the tenant's tables; return rows changed."""
-    needles = [n for n in needles if len(n.strip()) >= MIN_NEEDLE]
-    changed = 0
+def _customer_audit(session: Session, customer: Customer) -> list[AuditEntry]:
+    return list(session.scalars(select(AuditEntry).where(
+        AuditEntry.entity_type == entity_type_of(customer), AuditEntry.entity_id == customer.id
+    )))
+
+
+def historic_values(entries: Iterable[AuditEntry]) -> set[str]:
+    """Every value the customer's identifying fields ever had, as their audit trail recorded them."""
+    out: set[str] = set()
+    for entry in entries:
+        for field in IDENTIFYING_FIELDS:
+            pair = (entry.changes or {}).get(field)
+            if isinstance(pair, list):
+                out.update(v for v in pair if isinstance(v, str) and v != MASK)
+    return out
+
+
+def scrub(session: Session, *, customer: Customer, needles: Iterable[str]) -> dict[str, int]:
+    """Mask the customer's audit values and replace every value they ever had in every
+    text/JSON column of the tenant's tables; return how many audit entries and rows changed."""
+    entries = _customer_audit(session, customer)
+    needles = [n for n in {*needles, *historic_values(entries)} if len(n.strip()) >= MIN_NEEDLE]
+    counts = {"auditEntries": 0, "rows": 0}
     with scrubbing(session):
-        # The audit rows about the customer hold their old values in every personal field.
-        for entry in session.scalars(select(AuditEntry).where(
-            AuditEntry.entity_type == entity_type_of(customer), AuditEntry.entity_id == customer.id
-        )):
-            entry.changes = _mask_personal(entry.changes or {})
-            changed += 1
+        # The audit rows about the customer hold their old values in every personal field:
+        # the values go, the fact that (and which fields) changed stays.
+        for entry in entries:
+            masked = _mask_personal(entry.changes or {})
+            if masked != entry.changes:
+                entry.changes = masked
+                counts["auditEntries"] += 1
         session.flush()
         if not needles:
-            return changed
+            return counts
         pattern = re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)), re.I)
         likes = [f"%{p.replace(chr(92), chr(92) * 2).replace('%', chr(92) + '%').replace('_', chr(92) + '_')}%"
                  for p in _like_patterns(needles)]
@@ -182,9 +208,9 @@ def scrub(session: Session, *, customer: Customer, needles: list[str]) -> int:
                         setattr(obj, column.key, after)
                 if getattr(cls, "__audited__", False):
                     redact_before(session, entity_type_of(obj), obj.id)
-                changed += 1
+                counts["auditEntries" if cls is AuditEntry else "rows"] += 1
             session.flush()
-    return changed
+    return counts
 
 
 async def erase_customer(session: AsyncSession, viewer: Viewer, *, customer_id: int) -> Customer:
@@ -201,6 +227,9 @@ async def erase_customer(session: AsyncSession, viewer: Viewer, *, customer_id: 
     customer.tags = []
     customer.erased_at = utcnow()
     await session.flush()
-    await session.run_sync(lambda s: scrub(s, customer=customer, needles=needles))
+    counts = await session.run_sync(lambda s: scrub(s, customer=customer, needles=needles))
+    # The rewrite of append-only audit rows is itself audited, on the erasure's own entry.
+    record(session.sync_session, tenant_id=customer.tenant_id, entity_type=entity_type_of(customer),
+           entity_id=customer.id, changes={"_erasure": [None, counts]})
     emit(session, "CUSTOMER_ERASED", subject=customer, node_id=customer.node_id, data={})
     return customer
