@@ -178,7 +178,7 @@ def scrub(session: Session, *, customer: Customer, needles: Iterable[str]) -> di
     entries = _customer_audit(session, customer)
     needles = [n for n in {*needles, *historic_values(entries)} if len(n.strip()) >= MIN_NEEDLE]
     counts = {"auditEntries": 0, "rows": 0}
-    with scrubbing(session):
+    with scrubbing(session, customer.id):
         # The audit rows about the customer hold their old values in every personal field:
         # the values go, the fact that (and which fields) changed stays.
         for entry in entries:
@@ -201,11 +201,18 @@ def scrub(session: Session, *, customer: Customer, needles: Iterable[str]) -> di
                 for c in columns for p in likes
             ))
             for obj in session.scalars(select(cls).where(hits)):
+                touched = False
                 for column in columns:
                     before = getattr(obj, column.key)
-                    after = _replace(before, pattern)
+                    if cls is AuditEntry:  # field names stay: the fact of the change is kept
+                        after = {k: _replace(v, pattern) for k, v in (before or {}).items()}
+                    else:
+                        after = _replace(before, pattern)
                     if after != before:
                         setattr(obj, column.key, after)
+                        touched = True
+                if not touched:  # the LIKE matched a field name or an unrelated case fold
+                    continue
                 if getattr(cls, "__audited__", False):
                     redact_before(session, entity_type_of(obj), obj.id)
                 counts["auditEntries" if cls is AuditEntry else "rows"] += 1

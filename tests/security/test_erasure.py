@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from schema.relay import to_global_id
 from tests.conftest import Api, Tenant
@@ -117,3 +120,39 @@ async def test_erasure_scrubs_every_historic_value_everywhere(api: Api, tenant: 
     scrubbed = erasure["_erasure"][1]
     assert scrubbed["auditEntries"] >= 3 and scrubbed["rows"] >= 5
     assert "CUSTOMER_ERASED" in [e["node"]["type"] for e in after["events"]["edges"]]
+
+
+async def test_postgres_lets_only_an_erasure_rewrite_audit_values(api: Api, tenant: Tenant) -> None:
+    if api.db.dialect != "postgresql":
+        pytest.skip("the append-only trigger is PostgreSQL's")
+    # given audit rows of a customer's history
+    await _history(api, tenant)
+    named = "FROM audit_entry WHERE changes ? 'name'"
+    mask = "UPDATE audit_entry SET changes = jsonb_set(changes, '{name,1}', '\"***\"') WHERE changes ? 'name'"
+    refused = {
+        "no setting": ("", mask),
+        "the old flag": ("on", mask),
+        "a field dropped": ("1", "UPDATE audit_entry SET changes = changes - 'name' WHERE changes ? 'name'"),
+        "another column": ("1", "UPDATE audit_entry SET operation = 'x' WHERE changes ? 'name'"),
+        "a delete": ("1", f"DELETE {named}"),
+    }
+    # when
+    outcomes = {}
+    for case, (setting, statement) in refused.items():
+        try:
+            async with api.db.session(tenant_id=tenant.id) as session:
+                await session.execute(text("SELECT set_config('canopy.audit_scrub', :v, true)"), {"v": setting})
+                await session.execute(text(statement))
+                await session.commit()
+            outcomes[case] = "allowed"
+        except DBAPIError as exc:
+            outcomes[case] = "refused" if "append-only" in str(exc) else str(exc)
+    async with api.db.session(tenant_id=tenant.id) as session:
+        await session.execute(text("SELECT set_config('canopy.audit_scrub', '1', true)"))
+        scrubbed = (await session.execute(text(mask))).rowcount
+        await session.commit()
+    # then
+    assert outcomes == dict.fromkeys(refused, "refused")
+    assert scrubbed >= 3
+    async with api.db.session(tenant_id=tenant.id) as session:
+        assert await session.scalar(text(f"SELECT count(*) {named} AND changes->'name'->>1 <> '***'")) == 0
