@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import phonenumbers
 from sqlalchemy import JSON, Enum, String, Text, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -172,11 +173,25 @@ def historic_values(entries: Iterable[AuditEntry]) -> set[str]:
     return out
 
 
+def _written_forms(value: str) -> set[str]:
+    """The value and, for an E.164 phone, the ways people write it in text."""
+    if not value.startswith("+"):
+        return {value}
+    try:
+        number = phonenumbers.parse(value)
+    except phonenumbers.NumberParseException:
+        return {value}
+    formats = (phonenumbers.PhoneNumberFormat.INTERNATIONAL, phonenumbers.PhoneNumberFormat.NATIONAL)
+    forms = {phonenumbers.format_number(number, f) for f in formats}
+    return {value, *forms, *(f.replace(" ", "") for f in forms)}
+
+
 def scrub(session: Session, *, customer: Customer, needles: Iterable[str]) -> dict[str, int]:
     """Mask the customer's audit values and replace every value they ever had in every
     text/JSON column of the tenant's tables; return how many audit entries and rows changed."""
     entries = _customer_audit(session, customer)
-    needles = [n for n in {*needles, *historic_values(entries)} if len(n.strip()) >= MIN_NEEDLE]
+    values = {*needles, *historic_values(entries)}
+    needles = [f for v in values for f in _written_forms(v) if len(f.strip()) >= MIN_NEEDLE]
     counts = {"auditEntries": 0, "rows": 0}
     with scrubbing(session, customer.id):
         # The audit rows about the customer hold their old values in every personal field:

@@ -48,7 +48,9 @@ EVERYTHING = "query { auditLog(first: 100) { pageInfo { hasNextPage } edges { no
 NAMES = ("Zoë Quinterro", "Zoe Quinterro-Marsh", "Zoë Marsh")
 EMAILS = ("zoe.q@example.com", "zq.work@example.org", "marsh.z@example.net")
 PHONES = ("+493055512345", "+493055598765", "+4915112345678")
-OLD = (*NAMES, *EMAILS, *PHONES)
+# How people write the phones in text (national and international formats).
+WRITTEN = ("030 55512345", "+49 1511 2345678")
+OLD = (*NAMES, *EMAILS, *PHONES, *WRITTEN)
 
 
 def _found(value: Any) -> list[str]:
@@ -72,6 +74,7 @@ async def _history(api: Api, tenant: Tenant) -> tuple[str, str]:
         (TASK, {"c": gid, "t": f"Call {NAMES[0]} back on {PHONES[1]}"}, "createTask"),
         (INTERACTION, {"c": gid, "s": f"Spoke to {NAMES[1]} ({PHONES[0]}), mail {EMAILS[1]}"}, "logInteraction"),
         (OPPORTUNITY, {"c": gid, "t": f"Wedding of {NAMES[0]}"}, "createOpportunity"),
+        (TASK, {"c": gid, "t": f"Try {WRITTEN[0]} or {WRITTEN[1]}"}, "createTask"),
     ]
     for query, variables, name in steps:
         assert (await api.ok(query, variables))[name]["errors"] == [], name
