@@ -1,20 +1,20 @@
 """GDPR: everything held about a customer (access), and erasure of their personal data.
 
 Both are generic over the metadata, so tables that later domains add are
-covered without touching this module: the export follows every foreign key
-that leads back to the customer; the erasure searches every text and JSON
-column of every tenant table for the customer's name, email and phone.
+covered without touching this module: both follow every foreign key that leads
+back to the customer (`Records`); the erasure searches every text and JSON column
+of those records, their audit entries and events for every name, email, phone and
+external ref the customer ever had (taken from their audit trail), docs/security.md.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import JSON, Enum, String, Text, cast, func, literal, or_, select
+from sqlalchemy import JSON, Enum, String, Text, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from db.outbox import emit
 from resolvers.common.errors import not_found
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
+from resolvers.customers.customers import search_text
 
 ERASED_NAME = "Erased customer"
 # Customer fields that describe the person: the pii-flagged columns (name, email, phone and
@@ -78,47 +79,52 @@ def _references(cls: Any, held: dict[str, set[int]]) -> list[Any]:
     return conditions
 
 
+class Records:
+    """The customer's own records: every row referring to it (transitively), and the
+    audit entries and events about any of them."""
+
+    def __init__(self, session: Session, customer: Customer) -> None:
+        held: dict[str, set[int]] = {"customer": {customer.id}}
+        self.tables: dict[str, list[Any]] = {}
+        self.entities: set[tuple[str, int]] = {(entity_type_of(customer), customer.id)}
+        skip = {Customer, AuditEntry, Event}
+        grew = True
+        while grew:  # rows of rows of the customer (order lines of their orders...), to a fixed point
+            grew = False
+            for cls in tenant_classes():
+                if cls in skip or not (conditions := _references(cls, held)):
+                    continue
+                rows = session.scalars(select(cls).where(or_(*conditions))).all()
+                new = [r for r in rows if r.id not in held.setdefault(cls.__tablename__, set())]
+                if new:
+                    grew = True
+                    held[cls.__tablename__].update(r.id for r in new)
+                    self.tables.setdefault(cls.__tablename__, []).extend(new)
+                    self.entities.update((entity_type_of(r), r.id) for r in new)
+        ids = {i for _, i in self.entities}
+        audit = session.scalars(select(AuditEntry).where(AuditEntry.entity_id.in_(ids)).order_by(AuditEntry.id))
+        events = session.scalars(select(Event).where(Event.subject_id.in_(ids)).order_by(Event.seq))
+        self.audit = [a for a in audit if (a.entity_type, a.entity_id) in self.entities]
+        self.events = [e for e in events if (e.subject_type, e.subject_id) in self.entities]
+
+
 async def export_customer(session: AsyncSession, viewer: Viewer, *, customer_id: int) -> dict[str, Any]:
     """Every row that refers to the customer (transitively), its audit trail and its events."""
     require(viewer, "customer.export")
     customer = await _customer_in_scope(session, viewer, customer_id)
-    held: dict[str, set[int]] = {"customer": {customer.id}}
-    tables: dict[str, list[dict[str, Any]]] = {}
-    entities: set[tuple[str, int]] = {("Customer", customer.id)}
-    skip = {Customer, AuditEntry, Event}
-    grew = True
-    while grew:  # rows of rows of the customer (order lines of their orders...), to a fixed point
-        grew = False
-        for cls in tenant_classes():
-            if cls in skip or not (conditions := _references(cls, held)):
-                continue
-            rows = (await session.scalars(select(cls).where(or_(*conditions)))).all()
-            new = [r for r in rows if r.id not in held.setdefault(cls.__tablename__, set())]
-            if new:
-                grew = True
-                held[cls.__tablename__].update(r.id for r in new)
-                tables.setdefault(cls.__tablename__, []).extend(row_dict(r) for r in new)
-                entities.update((entity_type_of(r), r.id) for r in new)
-    ids = {i for _, i in entities}
-    audit = (await session.scalars(
-        select(AuditEntry).where(AuditEntry.entity_id.in_(ids)).order_by(AuditEntry.id)
-    )).all()
-    events = (await session.scalars(
-        select(Event).where(Event.subject_id.in_(ids)).order_by(Event.seq)
-    )).all()
+    records = await session.run_sync(lambda s: Records(s, customer))
     return {
         "customer": row_dict(customer),
-        "related": tables,
-        "auditTrail": [row_dict(a) for a in audit if (a.entity_type, a.entity_id) in entities],
-        "events": [row_dict(e) for e in events if (e.subject_type, e.subject_id) in entities],
+        "related": {table: [row_dict(r) for r in rows] for table, rows in records.tables.items()},
+        "auditTrail": [row_dict(a) for a in records.audit],
+        "events": [row_dict(e) for e in records.events],
         "exportedAt": utcnow().isoformat(),
     }
 
 
+
 def _text_columns(cls: Any) -> list[Any]:
     """Mapped attributes holding text or JSON where personal data could hide."""
-    if cls is AuditEntry:
-        return [AuditEntry.changes]  # the rest of an audit row is immutable, even to erasure
     out = []
     for attr in cls.__mapper__.column_attrs:
         column = attr.columns[0]
@@ -127,15 +133,6 @@ def _text_columns(cls: Any) -> list[Any]:
             continue
         if isinstance(kind, String | Text | JSON):
             out.append(getattr(cls, attr.key))
-    return out
-
-
-def _like_patterns(needles: Iterable[str]) -> set[str]:
-    """Each needle as written and as a JSON string escapes it (SQLite stores JSON ASCII-escaped)."""
-    out = set()
-    for n in needles:
-        out.add(n)
-        out.add(json.dumps(n)[1:-1])
     return out
 
 
@@ -154,12 +151,6 @@ def _mask_personal(changes: dict[str, Any]) -> dict[str, Any]:
         k: [None if v is None else MASK for v in pair] if k in PERSONAL_FIELDS and isinstance(pair, list) else pair
         for k, pair in changes.items()
     }
-
-
-def _customer_audit(session: Session, customer: Customer) -> list[AuditEntry]:
-    return list(session.scalars(select(AuditEntry).where(
-        AuditEntry.entity_type == entity_type_of(customer), AuditEntry.entity_id == customer.id
-    )))
 
 
 def historic_values(entries: Iterable[AuditEntry]) -> set[str]:
@@ -187,51 +178,40 @@ def _written_forms(value: str) -> set[str]:
 
 
 def scrub(session: Session, *, customer: Customer, needles: Iterable[str]) -> dict[str, int]:
-    """Mask the customer's audit values and replace every value they ever had in every
-    text/JSON column of the tenant's tables; return how many audit entries and rows changed."""
-    entries = _customer_audit(session, customer)
-    values = {*needles, *historic_values(entries)}
+    """Mask the customer's audit values and replace every value they ever had in the text
+    and JSON columns of their own records; return how many audit entries and rows changed."""
+    records = Records(session, customer)
+    key = (entity_type_of(customer), customer.id)
+    own = [a for a in records.audit if (a.entity_type, a.entity_id) == key]
+    values = {*needles, *historic_values(own)}
     needles = [f for v in values for f in _written_forms(v) if len(f.strip()) >= MIN_NEEDLE]
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)), re.I)
+    rows = [customer, *(r for rows in records.tables.values() for r in rows), *records.events]
     counts = {"auditEntries": 0, "rows": 0}
     with scrubbing(session, customer.id):
-        # The audit rows about the customer hold their old values in every personal field:
-        # the values go, the fact that (and which fields) changed stays.
-        for entry in entries:
-            masked = _mask_personal(entry.changes or {})
-            if masked != entry.changes:
-                entry.changes = masked
+        for entry in records.audit:
+            # The customer's own entries lose every personal value; field names stay in
+            # all of them: the fact of the change is kept.
+            before = entry.changes or {}
+            after = _mask_personal(before) if (entry.entity_type, entry.entity_id) == key else before
+            if needles:
+                after = {k: _replace(v, pattern) for k, v in after.items()}
+            if after != before:
+                entry.changes = after
                 counts["auditEntries"] += 1
-        session.flush()
-        if not needles:
-            return counts
-        pattern = re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)), re.I)
-        likes = [f"%{p.replace(chr(92), chr(92) * 2).replace('%', chr(92) + '%').replace('_', chr(92) + '_')}%"
-                 for p in _like_patterns(needles)]
-        for cls in tenant_classes():
-            columns = _text_columns(cls)
-            if not columns:
-                continue
-            hits = or_(*(
-                func.lower(cast(c, Text)).like(func.lower(literal(p)), escape="\\")
-                for c in columns for p in likes
-            ))
-            for obj in session.scalars(select(cls).where(hits)):
-                touched = False
-                for column in columns:
-                    before = getattr(obj, column.key)
-                    if cls is AuditEntry:  # field names stay: the fact of the change is kept
-                        after = {k: _replace(v, pattern) for k, v in (before or {}).items()}
-                    else:
-                        after = _replace(before, pattern)
-                    if after != before:
-                        setattr(obj, column.key, after)
-                        touched = True
-                if not touched:  # the LIKE matched a field name or an unrelated case fold
-                    continue
-                if getattr(cls, "__audited__", False):
+        for obj in rows if needles else ():
+            touched = False
+            for column in _text_columns(type(obj)):
+                before = getattr(obj, column.key)
+                after = _replace(before, pattern)
+                if after != before:
+                    setattr(obj, column.key, after)
+                    touched = True
+            if touched:
+                if getattr(obj, "__audited__", False):
                     redact_before(session, entity_type_of(obj), obj.id)
-                counts["auditEntries" if cls is AuditEntry else "rows"] += 1
-            session.flush()
+                counts["rows"] += 1
+        session.flush()
     return counts
 
 
@@ -247,6 +227,7 @@ async def erase_customer(session: AsyncSession, viewer: Viewer, *, customer_id: 
     customer.email = customer.phone = customer.external_ref = None
     customer.attributes = {}
     customer.tags = []
+    customer.search_text = search_text(customer)
     customer.erased_at = utcnow()
     await session.flush()
     counts = await session.run_sync(lambda s: scrub(s, customer=customer, needles=needles))

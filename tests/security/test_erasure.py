@@ -159,3 +159,18 @@ async def test_postgres_lets_only_an_erasure_rewrite_audit_values(api: Api, tena
     assert scrubbed >= 3
     async with api.db.session(tenant_id=tenant.id) as session:
         assert await session.scalar(text(f"SELECT count(*) {named} AND changes->'name'->>1 <> '***'")) == 0
+
+
+async def test_erasure_leaves_a_namesake_and_their_records_alone(api: Api, tenant: Tenant) -> None:
+    # given another customer of the same name, whose ticket quotes it
+    gid, store = await _history(api, tenant)
+    other = (await api.ok(CREATE, {"n": store, "name": NAMES[2], "email": None, "phone": None}))
+    other_id = other["createCustomer"]["customer"]["id"]
+    ticket = await api.ok(TICKET, {"c": other_id, "s": "Invoice", "d": f"For {NAMES[2]}"})
+    assert ticket["openTicket"]["errors"] == []
+    # when
+    assert (await api.ok(ERASE, {"id": gid}))["eraseCustomer"]["errors"] == []
+    # then
+    kept = (await api.ok(READ, {"id": other_id}))["customer"]
+    assert kept["name"] == NAMES[2]
+    assert [e["node"]["description"] for e in kept["tickets"]["edges"]] == [f"For {NAMES[2]}"]
