@@ -257,14 +257,15 @@ def redact_before(session: Session, entity_type: str, entity_id: int) -> None:
 
 
 @contextmanager
-def scrubbing(session: Session) -> Iterator[None]:
-    """Allow this transaction to rewrite audit `changes` (GDPR erasure, nothing else).
+def scrubbing(session: Session, customer_id: int) -> Iterator[None]:
+    """Allow this transaction to rewrite values in audit `changes` (GDPR erasure of
+    `customer_id`, nothing else).
 
-    Sets the transaction-local flag the PostgreSQL trigger honours; it ends with
-    the transaction.
+    Sets the transaction-local setting the PostgreSQL trigger honours (db/rls.py);
+    it ends with the transaction.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"SELECT set_config('{AUDIT_SCRUB_SETTING}', 'on', true)"))
+        session.execute(text("SELECT set_config(:k, :v, true)"), {"k": AUDIT_SCRUB_SETTING, "v": str(customer_id)})
     session.info["audit_scrub"] = True
     try:
         yield

@@ -52,7 +52,13 @@ def policy_ddl(table: str, column: str) -> list[str]:
 
 
 def audit_guard_ddl(metadata: MetaData) -> list[str]:
-    """Audit rows can be inserted, never deleted; updated only to scrub `changes` (GDPR erasure)."""
+    """Audit rows can be inserted, never deleted; updated only by a GDPR erasure.
+
+    The erasure names the customer it erases in `canopy.audit_scrub` (transaction-local,
+    set by db.audit.scrubbing) and may then rewrite values inside `changes`, nothing
+    else: every other column and the set of changed fields (the fact of the change)
+    must stay. What it rewrote is recorded on the erasure's own audit entry.
+    """
     table = metadata.tables[AUDIT_TABLE]
     kept = [c.name for c in table.columns if c.name != "changes"]
     old = ", ".join(f"OLD.{c}" for c in kept)
@@ -61,8 +67,11 @@ def audit_guard_ddl(metadata: MetaData) -> list[str]:
         f"""CREATE OR REPLACE FUNCTION canopy_audit_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'UPDATE' AND current_setting('{AUDIT_SCRUB_SETTING}', true) = 'on'
-     AND ROW({new}) IS NOT DISTINCT FROM ROW({old}) THEN
+  IF TG_OP = 'UPDATE' AND current_setting('{AUDIT_SCRUB_SETTING}', true) ~ '^[0-9]+$'
+     AND ROW({new}) IS NOT DISTINCT FROM ROW({old})
+     AND jsonb_typeof(NEW.changes) = 'object'
+     AND ARRAY(SELECT jsonb_object_keys(NEW.changes) ORDER BY 1)
+         = ARRAY(SELECT jsonb_object_keys(OLD.changes) ORDER BY 1) THEN
     RETURN NEW;
   END IF;
   RAISE EXCEPTION 'audit_entry is append-only (% refused)', TG_OP

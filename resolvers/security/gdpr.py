@@ -1,23 +1,24 @@
 """GDPR: everything held about a customer (access), and erasure of their personal data.
 
 Both are generic over the metadata, so tables that later domains add are
-covered without touching this module: the export follows every foreign key
-that leads back to the customer; the erasure searches every text and JSON
-column of every tenant table for the customer's name, email and phone.
+covered without touching this module: both follow every foreign key that leads
+back to the customer (`Records`); the erasure searches every text and JSON column
+of those records, their audit entries and events for every name, email, phone and
+external ref the customer ever had (taken from their audit trail), docs/security.md.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import JSON, Enum, String, Text, cast, func, literal, or_, select
+import phonenumbers
+from sqlalchemy import JSON, Enum, String, Text, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from db.audit import MASK, entity_type_of, json_safe, redact_before, scrubbing
+from db.audit import MASK, entity_type_of, json_safe, record, redact_before, scrubbing
 from db.base import Base, TenantScoped, utcnow
 from db.models.core import AuditEntry, Event
 from db.models.customers import Customer
@@ -26,10 +27,17 @@ from db.outbox import emit
 from resolvers.common.errors import not_found
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
+from resolvers.customers.customers import search_text
 
 ERASED_NAME = "Erased customer"
-# Customer fields that describe the person; audit values of these are masked on erasure.
-PERSONAL_FIELDS = ("name", "email", "phone", "external_ref", "attributes", "tags")
+# Customer fields that describe the person: the pii-flagged columns (name, email, phone and
+# search_text, which concatenates them) and what else a caller may write about them.
+PERSONAL_FIELDS = frozenset(
+    {c.key for c in Customer.__mapper__.column_attrs if c.columns[0].info.get("pii")}
+    | {"external_ref", "attributes", "tags"}
+)
+# Whose every value, past and present, is searched for in free text.
+IDENTIFYING_FIELDS = ("name", "email", "phone", "external_ref")
 ERASED = "[erased]"
 MIN_NEEDLE = 3  # shorter values would scrub unrelated text everywhere
 
@@ -71,47 +79,52 @@ def _references(cls: Any, held: dict[str, set[int]]) -> list[Any]:
     return conditions
 
 
+class Records:
+    """The customer's own records: every row referring to it (transitively), and the
+    audit entries and events about any of them."""
+
+    def __init__(self, session: Session, customer: Customer) -> None:
+        held: dict[str, set[int]] = {"customer": {customer.id}}
+        self.tables: dict[str, list[Any]] = {}
+        self.entities: set[tuple[str, int]] = {(entity_type_of(customer), customer.id)}
+        skip = {Customer, AuditEntry, Event}
+        grew = True
+        while grew:  # rows of rows of the customer (order lines of their orders...), to a fixed point
+            grew = False
+            for cls in tenant_classes():
+                if cls in skip or not (conditions := _references(cls, held)):
+                    continue
+                rows = session.scalars(select(cls).where(or_(*conditions))).all()
+                new = [r for r in rows if r.id not in held.setdefault(cls.__tablename__, set())]
+                if new:
+                    grew = True
+                    held[cls.__tablename__].update(r.id for r in new)
+                    self.tables.setdefault(cls.__tablename__, []).extend(new)
+                    self.entities.update((entity_type_of(r), r.id) for r in new)
+        ids = {i for _, i in self.entities}
+        audit = session.scalars(select(AuditEntry).where(AuditEntry.entity_id.in_(ids)).order_by(AuditEntry.id))
+        events = session.scalars(select(Event).where(Event.subject_id.in_(ids)).order_by(Event.seq))
+        self.audit = [a for a in audit if (a.entity_type, a.entity_id) in self.entities]
+        self.events = [e for e in events if (e.subject_type, e.subject_id) in self.entities]
+
+
 async def export_customer(session: AsyncSession, viewer: Viewer, *, customer_id: int) -> dict[str, Any]:
     """Every row that refers to the customer (transitively), its audit trail and its events."""
     require(viewer, "customer.export")
     customer = await _customer_in_scope(session, viewer, customer_id)
-    held: dict[str, set[int]] = {"customer": {customer.id}}
-    tables: dict[str, list[dict[str, Any]]] = {}
-    entities: set[tuple[str, int]] = {("Customer", customer.id)}
-    skip = {Customer, AuditEntry, Event}
-    grew = True
-    while grew:  # rows of rows of the customer (order lines of their orders...), to a fixed point
-        grew = False
-        for cls in tenant_classes():
-            if cls in skip or not (conditions := _references(cls, held)):
-                continue
-            rows = (await session.scalars(select(cls).where(or_(*conditions)))).all()
-            new = [r for r in rows if r.id not in held.setdefault(cls.__tablename__, set())]
-            if new:
-                grew = True
-                held[cls.__tablename__].update(r.id for r in new)
-                tables.setdefault(cls.__tablename__, []).extend(row_dict(r) for r in new)
-                entities.update((entity_type_of(r), r.id) for r in new)
-    ids = {i for _, i in entities}
-    audit = (await session.scalars(
-        select(AuditEntry).where(AuditEntry.entity_id.in_(ids)).order_by(AuditEntry.id)
-    )).all()
-    events = (await session.scalars(
-        select(Event).where(Event.subject_id.in_(ids)).order_by(Event.seq)
-    )).all()
+    records = await session.run_sync(lambda s: Records(s, customer))
     return {
         "customer": row_dict(customer),
-        "related": tables,
-        "auditTrail": [row_dict(a) for a in audit if (a.entity_type, a.entity_id) in entities],
-        "events": [row_dict(e) for e in events if (e.subject_type, e.subject_id) in entities],
+        "related": {table: [row_dict(r) for r in rows] for table, rows in records.tables.items()},
+        "auditTrail": [row_dict(a) for a in records.audit],
+        "events": [row_dict(e) for e in records.events],
         "exportedAt": utcnow().isoformat(),
     }
 
 
+
 def _text_columns(cls: Any) -> list[Any]:
     """Mapped attributes holding text or JSON where personal data could hide."""
-    if cls is AuditEntry:
-        return [AuditEntry.changes]  # the rest of an audit row is immutable, even to erasure
     out = []
     for attr in cls.__mapper__.column_attrs:
         column = attr.columns[0]
@@ -120,15 +133,6 @@ def _text_columns(cls: Any) -> list[Any]:
             continue
         if isinstance(kind, String | Text | JSON):
             out.append(getattr(cls, attr.key))
-    return out
-
-
-def _like_patterns(needles: Iterable[str]) -> set[str]:
-    """Each needle as written and as a JSON string escapes it (SQLite stores JSON ASCII-escaped)."""
-    out = set()
-    for n in needles:
-        out.add(n)
-        out.add(json.dumps(n)[1:-1])
     return out
 
 
@@ -149,42 +153,66 @@ def _mask_personal(changes: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def scrub(session: Session, *, customer: Customer, needles: list[str]) -> int:
-    """Replace the needles in every text/JSON column of the tenant's tables; return rows changed."""
-    needles = [n for n in needles if len(n.strip()) >= MIN_NEEDLE]
-    changed = 0
-    with scrubbing(session):
-        # The audit rows about the customer hold their old values in every personal field.
-        for entry in session.scalars(select(AuditEntry).where(
-            AuditEntry.entity_type == entity_type_of(customer), AuditEntry.entity_id == customer.id
-        )):
-            entry.changes = _mask_personal(entry.changes or {})
-            changed += 1
-        session.flush()
-        if not needles:
-            return changed
-        pattern = re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)), re.I)
-        likes = [f"%{p.replace(chr(92), chr(92) * 2).replace('%', chr(92) + '%').replace('_', chr(92) + '_')}%"
-                 for p in _like_patterns(needles)]
-        for cls in tenant_classes():
-            columns = _text_columns(cls)
-            if not columns:
-                continue
-            hits = or_(*(
-                func.lower(cast(c, Text)).like(func.lower(literal(p)), escape="\\")
-                for c in columns for p in likes
-            ))
-            for obj in session.scalars(select(cls).where(hits)):
-                for column in columns:
-                    before = getattr(obj, column.key)
-                    after = _replace(before, pattern)
-                    if after != before:
-                        setattr(obj, column.key, after)
-                if getattr(cls, "__audited__", False):
+def historic_values(entries: Iterable[AuditEntry]) -> set[str]:
+    """Every value the customer's identifying fields ever had, as their audit trail recorded them."""
+    out: set[str] = set()
+    for entry in entries:
+        for field in IDENTIFYING_FIELDS:
+            pair = (entry.changes or {}).get(field)
+            if isinstance(pair, list):
+                out.update(v for v in pair if isinstance(v, str) and v != MASK)
+    return out
+
+
+def _written_forms(value: str) -> set[str]:
+    """The value and, for an E.164 phone, the ways people write it in text."""
+    if not value.startswith("+"):
+        return {value}
+    try:
+        number = phonenumbers.parse(value)
+    except phonenumbers.NumberParseException:
+        return {value}
+    formats = (phonenumbers.PhoneNumberFormat.INTERNATIONAL, phonenumbers.PhoneNumberFormat.NATIONAL)
+    forms = {phonenumbers.format_number(number, f) for f in formats}
+    return {value, *forms, *(f.replace(" ", "") for f in forms)}
+
+
+def scrub(session: Session, *, customer: Customer, needles: Iterable[str]) -> dict[str, int]:
+    """Mask the customer's audit values and replace every value they ever had in the text
+    and JSON columns of their own records; return how many audit entries and rows changed."""
+    records = Records(session, customer)
+    key = (entity_type_of(customer), customer.id)
+    own = [a for a in records.audit if (a.entity_type, a.entity_id) == key]
+    values = {*needles, *historic_values(own)}
+    needles = [f for v in values for f in _written_forms(v) if len(f.strip()) >= MIN_NEEDLE]
+    pattern = re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)), re.I)
+    rows = [customer, *(r for rows in records.tables.values() for r in rows), *records.events]
+    counts = {"auditEntries": 0, "rows": 0}
+    with scrubbing(session, customer.id):
+        for entry in records.audit:
+            # The customer's own entries lose every personal value; field names stay in
+            # all of them: the fact of the change is kept.
+            before = entry.changes or {}
+            after = _mask_personal(before) if (entry.entity_type, entry.entity_id) == key else before
+            if needles:
+                after = {k: _replace(v, pattern) for k, v in after.items()}
+            if after != before:
+                entry.changes = after
+                counts["auditEntries"] += 1
+        for obj in rows if needles else ():
+            touched = False
+            for column in _text_columns(type(obj)):
+                before = getattr(obj, column.key)
+                after = _replace(before, pattern)
+                if after != before:
+                    setattr(obj, column.key, after)
+                    touched = True
+            if touched:
+                if getattr(obj, "__audited__", False):
                     redact_before(session, entity_type_of(obj), obj.id)
-                changed += 1
-            session.flush()
-    return changed
+                counts["rows"] += 1
+        session.flush()
+    return counts
 
 
 async def erase_customer(session: AsyncSession, viewer: Viewer, *, customer_id: int) -> Customer:
@@ -199,8 +227,12 @@ async def erase_customer(session: AsyncSession, viewer: Viewer, *, customer_id: 
     customer.email = customer.phone = customer.external_ref = None
     customer.attributes = {}
     customer.tags = []
+    customer.search_text = search_text(customer)
     customer.erased_at = utcnow()
     await session.flush()
-    await session.run_sync(lambda s: scrub(s, customer=customer, needles=needles))
+    counts = await session.run_sync(lambda s: scrub(s, customer=customer, needles=needles))
+    # The rewrite of append-only audit rows is itself audited, on the erasure's own entry.
+    record(session.sync_session, tenant_id=customer.tenant_id, entity_type=entity_type_of(customer),
+           entity_id=customer.id, changes={"_erasure": [None, counts]})
     emit(session, "CUSTOMER_ERASED", subject=customer, node_id=customer.node_id, data={})
     return customer
