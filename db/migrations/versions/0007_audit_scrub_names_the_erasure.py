@@ -3,8 +3,8 @@
 The erasure names the customer in `canopy.audit_scrub` (a number, no longer 'on')
 and may not drop or add changed fields: see db/rls.py audit_guard_ddl.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01
 """
 
@@ -16,8 +16,8 @@ import db.models  # noqa: F401  - the metadata the trigger is generated from
 from db import rls
 from db.base import Base
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
