@@ -119,3 +119,32 @@ async def test_bodies_that_are_no_graphql_request_are_400_with_a_graphql_error(
     assert resp.status_code == 400, resp.text
     body = resp.json()
     assert body["data"] is None and _codes(body) == ["BAD_REQUEST"], body
+
+
+@pytest.mark.parametrize("at", ["2026-01-01T00:00:00", "2026-01-01", "99999-01-01T00:00:00Z", "x"])
+async def test_datetimes_without_offset_or_out_of_range_are_bad_input(api: Api, tenant: Tenant, at: str) -> None:
+    body = await api.post(CUSTOMERS, {"f": {"createdAfter": at}})
+    _refused(body)
+
+
+async def test_a_datetime_with_offset_still_filters(api: Api, tenant: Tenant) -> None:
+    data = await api.ok(CUSTOMERS, {"f": {"createdAfter": "2026-01-01T00:00:00+02:00"}})
+    assert data["customers"]["totalCount"] == 0
+
+
+RATE = "mutation($r: Decimal!) { setExchangeRate(input: {currency: \"USD\", date: \"2026-01-02\", rate: $r}) " \
+       "{ exchangeRate { rate } errors { field code } } }"
+
+
+@pytest.mark.parametrize("rate", ["1e999999", "NaN", "Infinity", "1" * 19, "0.12345678901", "-1e-999999"])
+async def test_decimals_beyond_the_column_are_bad_input_and_store_nothing(
+    api: Api, tenant: Tenant, rate: str
+) -> None:
+    before = await row_counts(api)
+    _refused(await api.post(RATE, {"r": rate}))
+    assert await row_counts(api) == before
+
+
+async def test_a_decimal_that_fits_is_stored(api: Api, tenant: Tenant) -> None:
+    data = await api.ok(RATE, {"r": "1.0850000001"})
+    assert data["setExchangeRate"]["errors"] == [], data
