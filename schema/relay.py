@@ -189,10 +189,16 @@ def _decode_value(v: Any, expected: type | None) -> Any:
 
 
 def _python_type(column: Any) -> type | None:
+    """The type a cursor value must have for this column; None where unknown (TypeDecorators
+    answer `object`: ours wrap DateTime, or hold decimals as text)."""
+    kind = getattr(column.type, "impl_instance", column.type)
     try:
-        return column.type.python_type
+        found = kind.python_type
     except (AttributeError, NotImplementedError):
         return None
+    if getattr(column.type, "impl_instance", None) is not None and found is not datetime:
+        return None
+    return found if found in (int, str, bool, datetime, Decimal) else None
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
