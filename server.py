@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -36,6 +37,7 @@ from schema import build_schema
 from schema.connection import CanopyTransportWS
 from schema.context import AppState, Context
 from schema.http import BodySizeLimit, RateLimit, make_limiter
+from schema.request_body import bad_request, parse_body
 from schema.webhooks.delivery import start_worker as start_webhook_worker
 
 log = logging.getLogger("canopy.http")
@@ -82,6 +84,17 @@ class CanopyGraphQL(GraphQL):
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        return parse_body(data)
+
+    async def run(self, request: Any, *args: Any, **kw: Any) -> Any:
+        try:
+            return await super().run(request, *args, **kw)
+        except HTTPException as exc:
+            if exc.status_code != 400:
+                raise
+            return bad_request(exc)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:

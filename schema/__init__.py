@@ -13,6 +13,7 @@ from strawberry.tools import merge_types
 
 from schema.extensions import limit_extensions, log_errors
 from schema.relay import NODE_TYPES
+from schema.scalars import SCALAR_OVERRIDES
 
 # Each domain's `schema/<domain>/fields.py` may define Query, Mutation, Subscription.
 DOMAINS = [
@@ -49,5 +50,6 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         subscription=merge_types("Subscription", subscriptions) if subscriptions else None,
         types=[*NODE_TYPES, *EXTRA_TYPES],
         extensions=limit_extensions(production=production),
+        scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(auto_camel_case=True, disable_field_suggestions=production),
     )

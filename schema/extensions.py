@@ -21,6 +21,7 @@ from db.session import statement_counter
 from schema.context import Context
 from schema.cost import query_cost
 from schema.errors import PublicError, unauthenticated
+from schema.strings import CleanStrings
 
 log = logging.getLogger("canopy.graphql")
 
@@ -211,5 +212,5 @@ def limit_extensions(*, production: bool) -> list[Any]:
         ProductionLimits if production else Limits,
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-        CloseSession, RequireViewer, QueryCost, StatementCounter, MaskInternalErrors,
+        CloseSession, RequireViewer, CleanStrings, QueryCost, StatementCounter, MaskInternalErrors,
     ]

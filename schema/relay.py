@@ -25,6 +25,8 @@ from schema.loading import MISS, peek
 
 T = TypeVar("T")
 
+MAX_KEY = 2**63 - 1  # BIGINT, the widest key column
+
 
 # ---------- global ids ----------
 
@@ -37,9 +39,11 @@ def from_global_id(gid: str) -> tuple[str, int] | None:
     try:
         raw = base64.urlsafe_b64decode(gid + "=" * (-len(gid) % 4)).decode()
         type_name, pk = raw.split(":", 1)
-        return type_name, int(pk)
+        key = int(pk)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
+    # Keys are BIGINT: one that does not fit can name no row (and would fault the driver).
+    return (type_name, key) if 0 < key <= MAX_KEY else None
 
 
 def decode_id(gid: str | None, type_name: str | Sequence[str]) -> int | None:
@@ -162,13 +166,39 @@ def _encode_value(v: Any) -> Any:
     return v
 
 
-def _decode_value(v: Any) -> Any:
-    if isinstance(v, dict):
-        if "t" in v:
+def _decode_value(v: Any, expected: type | None) -> Any:
+    """One cursor value, only in the shape _encode_value wrote for a column of that type."""
+    if isinstance(v, dict) and len(v) == 1 and isinstance(next(iter(v.values())), str):
+        if "t" in v and expected in (None, datetime):
             return datetime.fromisoformat(v["t"])
-        if "d" in v:
-            return Decimal(v["d"])
+        if "d" in v and expected in (None, Decimal):
+            d = Decimal(v["d"])
+            if d.is_finite() and abs(d.adjusted()) <= 40:
+                return d
+        raise ValueError("not a cursor value")
+    kind = bool if isinstance(v, bool) else type(v)
+    fits = (
+        v is None
+        or (kind is bool and expected in (None, bool))
+        or (kind is int and expected in (None, int) and abs(v) <= MAX_KEY)
+        or (kind is str and expected in (None, str) and "\x00" not in v)
+    )
+    if not fits:
+        raise ValueError("not a cursor value")
     return v
+
+
+def _python_type(column: Any) -> type | None:
+    """The type a cursor value must have for this column; None where unknown (TypeDecorators
+    answer `object`: ours wrap DateTime, or hold decimals as text)."""
+    kind = getattr(column.type, "impl_instance", column.type)
+    try:
+        found = kind.python_type
+    except (AttributeError, NotImplementedError):
+        return None
+    if getattr(column.type, "impl_instance", None) is not None and found is not datetime:
+        return None
+    return found if found in (int, str, bool, datetime, Decimal) else None
 
 
 def encode_cursor(values: Sequence[Any]) -> str:
@@ -176,7 +206,8 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, width: int) -> list[Any]:
+def decode_cursor(cursor: str, width: int, types: Sequence[type | None] = ()) -> list[Any]:
+    """The values a cursor holds; anything not in the shape the list wrote is BAD_USER_INPUT."""
     try:
         values = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, binascii.Error, orjson.JSONDecodeError) as exc:
@@ -184,18 +215,19 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
     if not isinstance(values, list) or len(values) != width:
         raise bad_input("malformed cursor")
     try:
-        return [_decode_value(v) for v in values]
-    except (ValueError, TypeError) as exc:
+        return [_decode_value(v, t) for v, t in zip(values, [*types, *[None] * width][:width], strict=True)]
+    except (ValueError, TypeError, ArithmeticError) as exc:
         raise bad_input("malformed cursor") from exc
 
 
 def window(args: PageArgs, order: Sequence[OrderKey]) -> Window:
     """The page's bounds for the paging SQL, its cursors decoded (malformed: BAD_USER_INPUT)."""
     width = len(order)
+    types = [_python_type(c) for c, _ in order]
     return Window(
         size=args.size, backwards=args.backwards,
-        after=decode_cursor(args.after, width) if args.after else None,
-        before=decode_cursor(args.before, width) if args.before else None,
+        after=decode_cursor(args.after, width, types) if args.after else None,
+        before=decode_cursor(args.before, width, types) if args.before else None,
     )
 
 

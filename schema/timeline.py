@@ -62,7 +62,7 @@ class TimelineConnection(Connection[TimelineEntry]):  # type: ignore[misc, valid
 def _cursor(after: str | None) -> Cursor | None:
     if after is None:
         return None
-    at, kind, entry_id = decode_cursor(after, 3)
+    at, kind, entry_id = decode_cursor(after, 3, (datetime, str, int))
     if not (isinstance(at, datetime) and at.tzinfo and kind in ENTRY_LOADERS and isinstance(entry_id, int)):
         raise bad_input("malformed cursor")
     return at, kind, entry_id

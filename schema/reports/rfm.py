@@ -74,7 +74,7 @@ class RfmReport:
         first: int | None = None, after: str | None = None,
     ) -> Connection[RfmScore]:
         args = page_args(first, after)
-        after_id = decode_cursor(after, 1)[0] if after else None
+        after_id = decode_cursor(after, 1, (int,))[0] if after else None
         async with info.context.read() as session:
             scores = await rfm.rfm_scores(
                 session, path=self.report.scope.path, as_of=self.report.as_of, segment=segment,

@@ -1,0 +1,150 @@
+"""Bad input answers with a typed error (never INTERNAL, never a 5xx) and changes nothing."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import Api, Tenant
+from tests.security.harness import row_counts
+
+CUSTOMERS = "query($f: CustomerFilter, $after: String) { customers(filter: $f, after: $after) { totalCount } }"
+NODE = "query($id: ID!) { node(id: $id) { id } }"
+LOGIN = "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) { token } }"
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+async def _post(api: Api, query: str, variables: dict[str, Any], *, auth: bool = True) -> dict[str, Any]:
+    """Sent as ASCII JSON, so that a lone surrogate travels as the escape a client would send."""
+    headers = {"Authorization": f"Bearer {api.token}", "Content-Type": "application/json"} if auth else {
+        "Content-Type": "application/json"}
+    body = json.dumps({"query": query, "variables": variables})
+    resp = await api.client.post("/graphql", content=body, headers=headers)
+    assert resp.status_code < 500, resp.text
+    return resp.json()
+
+
+def _codes(body: dict[str, Any]) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+
+
+def _refused(body: dict[str, Any]) -> None:
+    assert body["data"] is None, body
+    # BAD_REQUEST: the body itself was refused (orjson refuses a lone surrogate's escape)
+    assert _codes(body) and set(_codes(body)) <= {"BAD_USER_INPUT", "BAD_REQUEST"}, body
+
+
+BAD_STRINGS = {"nul": "a\x00b", "surrogate": "a\ud800b", "900KB": "x" * 900_000}
+
+
+@pytest.mark.parametrize("text", BAD_STRINGS.values(), ids=BAD_STRINGS.keys())
+async def test_strings_a_column_cannot_hold_are_refused_everywhere(api: Api, tenant: Tenant, text: str) -> None:
+    before = await row_counts(api)
+    # when: as a variable, as a literal, and to the unauthenticated login
+    as_variable = await _post(api, CUSTOMERS, {"f": {"search": text}})
+    literal = "{ customers(filter: {search: " + json.dumps(text) + "}) { totalCount } }"
+    as_literal = await _post(api, literal, {})
+    login = await _post(api, LOGIN, {"e": "a@acme.example", "p": text}, auth=False)
+    # then
+    _refused(as_variable)
+    _refused(login)
+    # a literal lone surrogate is already a syntax error of graphql-core's parser
+    assert as_literal["data"] is None and "INTERNAL" not in _codes(as_literal), as_literal
+    assert await row_counts(api) == before
+
+
+async def test_plain_unicode_strings_still_pass(api: Api, tenant: Tenant) -> None:
+    data = await api.ok(CUSTOMERS, {"f": {"search": "Zoë 東京 😀"}})
+    assert data["customers"]["totalCount"] == 0
+
+
+@pytest.mark.parametrize("key", [2**63, 2**64 + 5, 10**40, 0, -1])
+async def test_global_ids_whose_key_fits_no_bigint_are_not_found(api: Api, tenant: Tenant, key: int) -> None:
+    gid = _b64(f"Customer:{key}".encode())
+    body = await api.post(NODE, {"id": gid})
+    assert "errors" not in body, body
+    assert body["data"]["node"] is None
+    customer = await api.post("query($id: ID!) { customer(id: $id) { id } }", {"id": gid})
+    assert "INTERNAL" not in _codes(customer), customer
+
+
+FORGED = {
+    "not-json": _b64(b"\xff\xfe"),
+    "object": _b64(b'{"a": 1}'),
+    "wrong-width": _b64(b"[1]"),
+    "nested": _b64(b'[[1], {"x": [2]}]'),
+    "huge-int": _b64(b'["x", 99999999999999999999999]'),
+    "huge-decimal": _b64(b'[{"d": "1e999999"}, 1]'),
+    "bad-date": _b64(b'[{"t": "not a date"}, 1]'),
+    "types-swapped": _b64(b'[1, "x"]'),
+    "nul": _b64(b'["\\u0000", 1]'),
+}
+
+
+@pytest.mark.parametrize("cursor", FORGED.values(), ids=FORGED.keys())
+async def test_forged_cursors_are_bad_input(api: Api, tenant: Tenant, cursor: str) -> None:
+    body = await api.post(CUSTOMERS, {"after": cursor})
+    assert _codes(body) == ["BAD_USER_INPUT"], body
+
+
+async def test_a_written_cursor_still_pages(api: Api, tenant: Tenant) -> None:
+    data = await api.ok("{ auditLog(first: 1) { pageInfo { endCursor } } }")
+    cursor = data["auditLog"]["pageInfo"]["endCursor"]
+    if cursor:
+        await api.ok("query($a: String) { auditLog(first: 1, after: $a) { totalCount } }", {"a": cursor})
+
+
+BODIES = {
+    "string": b'"x"', "number": b"1", "null": b"null", "empty-list": b"[]",
+    "invalid-utf8": b'\xff\xfe{"query": "{ me { email } }"}',
+    "deep-list": b"[" * 1000 + b"]" * 1000,
+    "deep-variables": b'{"query": "{ me { email } }", "variables": {"a": ' + b"[" * 1000 + b"]" * 1000 + b"}}",
+}
+
+
+@pytest.mark.parametrize("raw", BODIES.values(), ids=BODIES.keys())
+async def test_bodies_that_are_no_graphql_request_are_400_with_a_graphql_error(
+    api: Api, tenant: Tenant, raw: bytes
+) -> None:
+    resp = await api.client.post(
+        "/graphql", content=raw,
+        headers={"Authorization": f"Bearer {api.token}", "Content-Type": "application/json"},
+    )
+    assert resp.status_code == 400, resp.text
+    body = resp.json()
+    assert body["data"] is None and _codes(body) == ["BAD_REQUEST"], body
+
+
+@pytest.mark.parametrize("at", ["2026-01-01T00:00:00", "2026-01-01", "99999-01-01T00:00:00Z", "x"])
+async def test_datetimes_without_offset_or_out_of_range_are_bad_input(api: Api, tenant: Tenant, at: str) -> None:
+    body = await api.post(CUSTOMERS, {"f": {"createdAfter": at}})
+    _refused(body)
+
+
+async def test_a_datetime_with_offset_still_filters(api: Api, tenant: Tenant) -> None:
+    data = await api.ok(CUSTOMERS, {"f": {"createdAfter": "2026-01-01T00:00:00+02:00"}})
+    assert data["customers"]["totalCount"] == 0
+
+
+RATE = "mutation($r: Decimal!) { setExchangeRate(input: {currency: \"USD\", date: \"2026-01-02\", rate: $r}) " \
+       "{ exchangeRate { rate } errors { field code } } }"
+
+
+@pytest.mark.parametrize("rate", ["1e999999", "NaN", "Infinity", "1" * 19, "0.12345678901", "-1e-999999"])
+async def test_decimals_beyond_the_column_are_bad_input_and_store_nothing(
+    api: Api, tenant: Tenant, rate: str
+) -> None:
+    before = await row_counts(api)
+    _refused(await api.post(RATE, {"r": rate}))
+    assert await row_counts(api) == before
+
+
+async def test_a_decimal_that_fits_is_stored(api: Api, tenant: Tenant) -> None:
+    data = await api.ok(RATE, {"r": "1.0850000001"})
+    assert data["setExchangeRate"]["errors"] == [], data
