@@ -62,7 +62,8 @@ def parse_rate(currency: str, day: str, rate: str | Decimal, *, reporting: str) 
         raise invalid(f"rate {rate!r} is not a number", "rate") from exc
     if not value.is_finite() or value <= 0:
         raise invalid("rate must be a positive number", "rate")
-    if value != value.quantize(Decimal(1).scaleb(-RATE_DECIMALS)) or value >= Decimal(10) ** 18:
+    # magnitude first: quantizing 19 integer digits to 10 decimals overflows the context
+    if value >= Decimal(10) ** 18 or value != value.quantize(Decimal(1).scaleb(-RATE_DECIMALS)):
         raise invalid(f"rate has at most {RATE_DECIMALS} decimals and 18 digits", "rate")
     return code, parsed_day, value
 

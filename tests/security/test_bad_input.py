@@ -127,6 +127,20 @@ async def test_datetimes_without_offset_or_out_of_range_are_bad_input(api: Api, 
     _refused(body)
 
 
+TASK = "mutation($at: DateTime!) { createTask(input: {title: \"Call\", dueAt: $at}) { task { id } errors { field } } }"
+
+
+@pytest.mark.parametrize("at", ["2099-01-01T10:00:00", "99999-01-01T00:00:00Z"])
+async def test_a_mutation_input_datetime_without_offset_is_bad_input_naming_it(
+    api: Api, tenant: Tenant, at: str
+) -> None:
+    before = await row_counts(api)
+    body = await api.post(TASK, {"at": at})
+    _refused(body)
+    assert "dueAt" in body["errors"][0]["message"] or "$at" in body["errors"][0]["message"], body
+    assert await row_counts(api) == before
+
+
 async def test_a_datetime_with_offset_still_filters(api: Api, tenant: Tenant) -> None:
     data = await api.ok(CUSTOMERS, {"f": {"createdAfter": "2026-01-01T00:00:00+02:00"}})
     assert data["customers"]["totalCount"] == 0
@@ -136,12 +150,24 @@ RATE = "mutation($r: Decimal!) { setExchangeRate(input: {currency: \"USD\", date
        "{ exchangeRate { rate } errors { field code } } }"
 
 
-@pytest.mark.parametrize("rate", ["1e999999", "NaN", "Infinity", "1" * 19, "0.12345678901", "-1e-999999"])
-async def test_decimals_beyond_the_column_are_bad_input_and_store_nothing(
+@pytest.mark.parametrize("rate", ["1e999999", "-1e-999999"])
+async def test_decimals_past_any_column_are_bad_input_and_store_nothing(
     api: Api, tenant: Tenant, rate: str
 ) -> None:
     before = await row_counts(api)
     _refused(await api.post(RATE, {"r": rate}))
+    assert await row_counts(api) == before
+
+
+@pytest.mark.parametrize("rate", ["NaN", "Infinity", "1" * 19, "0.12345678901"])
+async def test_decimals_the_column_cannot_hold_are_a_field_error_and_store_nothing(
+    api: Api, tenant: Tenant, rate: str
+) -> None:
+    before = await row_counts(api)
+    body = await api.post(RATE, {"r": rate})
+    assert "errors" not in body, body
+    payload = body["data"]["setExchangeRate"]
+    assert payload["exchangeRate"] is None and [e["field"] for e in payload["errors"]] == [["rate"]], payload
     assert await row_counts(api) == before
 
 
