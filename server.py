@@ -29,6 +29,7 @@ from bots.telegram import WEBHOOK_ROUTE, webhook_bot
 from config import Settings
 from db.migrate import migrate
 from db.session import Database
+from gcsetup import freeze_startup_heap
 from metrics import metrics_endpoint, observe
 from resolvers.core.auth import viewer_for_token
 from resolvers.events.broker import Broker
@@ -101,8 +102,9 @@ class CanopyGraphQL(GraphQL):
             await super().__call__(scope, receive, send)
         finally:
             # Whatever path the request took (refused before execution included), its
-            # session ends with it: no connection is left idle in a transaction.
-            ctx = scope.get("state", {}).get("canopy_context")
+            # session ends with it: no connection is left idle in a transaction. Popped, as
+            # scope -> state -> context -> request -> scope is a cycle only a full GC frees.
+            ctx = scope.get("state", {}).pop("canopy_context", None)
             if ctx is not None:
                 await ctx.close()
 
@@ -212,6 +214,7 @@ def create_app(
             # Inside the bot's lifetime: reminders may be delivered through it.
             reminders = start_reminders(state)
             webhooks = start_webhook_worker(state)
+            freeze_startup_heap()  # after migrations and startup: see gcsetup.py
             yield
             if webhooks is not None:
                 await webhooks.stop()

@@ -106,6 +106,12 @@ class Context:
         return created
 
     async def close(self) -> None:
+        # Each loader's batch closure references this context (context -> loaders ->
+        # closure -> context), and its cache holds futures whose results are ORM rows:
+        # dropping them here frees the request by reference counting, not by a full GC.
+        for loader in self.loaders.values():
+            loader.clear_all()
+        self.loaders.clear()
         if self._session is not None:
             await self._session.close()
             self._session = None
