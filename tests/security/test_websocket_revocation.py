@@ -76,3 +76,26 @@ async def test_socket_messages_get_the_http_limits(api: Api, tenant: Tenant, api
             too_big = await _close_code(ws)
     assert limited == 4429
     assert too_big == 1009
+
+
+async def test_a_revocation_in_one_process_closes_the_socket_in_another(
+    api: Api, tenant: Tenant, api_with: ApiFactory
+) -> None:
+    import uuid
+
+    # given: two apps (two brokers) sharing the database and one Redis prefix
+    shared = {"redis_url": "redis://127.0.0.1:6379/0", "redis_channel_prefix": f"t-{uuid.uuid4().hex[:8]}",
+              "token_recheck_seconds": 3600}
+    async with api_with(**shared) as one, api_with(**shared) as two:
+        try:
+            created = (await one.ok(CREATE))["createApiToken"]
+            async with _socket(two.app, created["token"]) as ws:
+                # when: revoked through the other process
+                revoked = (await one.ok(REVOKE, {"id": created["apiToken"]["id"]}))["revokeApiToken"]
+                assert revoked["errors"] == []
+                code = await _close_code(ws)
+        finally:
+            for app in (one, two):
+                await app.app.state.canopy.broker.close()
+    # then
+    assert code == 4403
