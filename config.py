@@ -29,8 +29,10 @@ class Settings:
     # Hardening (docs/security.md): static query cost, request body, per-token rate.
     max_query_cost: int = 50_000
     max_body_bytes: int = 1_048_576
-    rate_limit_per_minute: int = 1_200
-    rate_limit_burst: int = 200
+    rate_limit_per_minute: int = 1_200  # per caller, moving window of 60 s
+    rate_limit_burst: int = 200  # per caller, moving window of 1 s
+    trusted_proxies: tuple[str, ...] = ()  # IPs/CIDRs whose X-Forwarded-For is believed
+    metrics_token: str | None = None  # bearer for /metrics; unset: loopback peers only
     reminder_interval: float = 30.0  # seconds between reminder passes; 0 disables
 
     @property
@@ -57,6 +59,10 @@ class Settings:
             "rate_limit_per_minute": int(os.environ.get("CANOPY_RATE_LIMIT_PER_MINUTE", cls.rate_limit_per_minute)),
             "rate_limit_burst": int(os.environ.get("CANOPY_RATE_LIMIT_BURST", cls.rate_limit_burst)),
             "reminder_interval": float(os.environ.get("CANOPY_REMINDER_INTERVAL", "30")),
+            "trusted_proxies": tuple(
+                p.strip() for p in os.environ.get("CANOPY_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
+            "metrics_token": os.environ.get("CANOPY_METRICS_TOKEN") or None,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,19 +18,25 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, process_result
-from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.http.exceptions import (
+    NonJsonMessageReceived,
+    NonTextMessageReceived,
+    WebSocketDisconnected,
+)
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bots.telegram import WEBHOOK_ROUTE, webhook_bot
 from config import Settings
 from db.migrate import migrate
 from db.session import Database
 from gcsetup import freeze_startup_heap
+from logs import redact_server_logs
 from metrics import metrics_endpoint, observe
 from resolvers.core.auth import viewer_for_token
 from resolvers.events.broker import Broker
@@ -37,7 +44,7 @@ from resolvers.pipeline.reminders import start_reminders
 from schema import build_schema
 from schema.connection import CanopyTransportWS
 from schema.context import AppState, Context
-from schema.http import BodySizeLimit, RateLimit, make_limiter
+from schema.http import BodySizeLimit, Callers, RateLimit, RateLimiter, bearer
 from schema.request_body import bad_request, parse_body
 from schema.webhooks.delivery import start_worker as start_webhook_worker
 
@@ -46,16 +53,30 @@ log = logging.getLogger("canopy.http")
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 
 
-def _bearer(value: str | None) -> str | None:
-    if not value:
-        return None
-    scheme, _, token = value.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+MESSAGE_TOO_BIG = 1009  # RFC 6455
 
 
 class TextWebSocketAdapter(ASGIWebSocketAdapter):
     """graphql-transport-ws messages are JSON text frames; our orjson bytes would go out binary,
-    which browser clients cannot parse."""
+    which browser clients cannot parse. Incoming messages get the HTTP body limit."""
+
+    async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object, None]:
+        limit = self.view.app_state.settings.max_body_bytes  # type: ignore[attr-defined]
+        try:
+            while self.ws.application_state != WebSocketState.DISCONNECTED:
+                text = await self.ws.receive_text()
+                if len(text) > limit // 4 and len(text.encode()) > limit:
+                    await self.ws.close(MESSAGE_TOO_BIG, f"message larger than {limit} bytes")
+                    return
+                try:
+                    yield self.view.decode_json(text)
+                except json.JSONDecodeError as exc:
+                    if not ignore_parsing_errors:
+                        raise NonJsonMessageReceived from exc
+        except KeyError as exc:  # a binary frame
+            raise NonTextMessageReceived from exc
+        except WebSocketDisconnect:
+            pass
 
     async def send_json(self, message: Any) -> None:
         try:
@@ -70,8 +91,9 @@ class CanopyGraphQL(GraphQL):
     graphql_transport_ws_handler_class = CanopyTransportWS
     websocket_adapter_class = TextWebSocketAdapter  # type: ignore[assignment]
 
-    def __init__(self, app_state: AppState, **kw: Any) -> None:
+    def __init__(self, app_state: AppState, limiter: RateLimiter, **kw: Any) -> None:
         self.app_state = app_state
+        self.limiter = limiter  # websocket messages count against the same windows as HTTP
         super().__init__(
             build_schema(production=app_state.settings.production),
             graphql_ide=None if app_state.settings.production else "graphiql",
@@ -129,7 +151,7 @@ class CanopyGraphQL(GraphQL):
         ctx = Context(self.app_state, request=request, response=response, request_id=request_id)
         request.state.canopy_context = ctx
         if isinstance(request, Request):
-            token = _bearer(request.headers.get("authorization"))
+            token = bearer(request.headers.get("authorization"))
             if token:
                 # The token lookup opens the request's own session: no second connection.
                 ctx.set_viewer(await viewer_for_token(ctx.session, token))
@@ -142,7 +164,7 @@ class CanopyGraphQL(GraphQL):
     async def ws_viewer(self, context: Context) -> Any:
         """The viewer of a websocket's connection_init token, None once it is invalid."""
         params = context.connection_params or {}
-        token = _bearer(str(params.get("authorization") or params.get("Authorization") or ""))
+        token = bearer(str(params.get("authorization") or params.get("Authorization") or ""))
         return await self._viewer(token) if token else None
 
     async def on_ws_connect(self, context: Context) -> Any:
@@ -165,34 +187,39 @@ async def healthz(request: Request) -> Response:
 
 
 class RequestLog:
-    """Structured access log: one line per HTTP request, with its request id."""
+    """Structured access log: one line per HTTP request or websocket, with its request id.
+
+    The path only, never the query string (a GET carries the operation's variables)."""
 
     def __init__(self, app: Any) -> None:  # pure ASGI middleware: no buffering of bodies
         self.app = app
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        status = {"code": 500}
+        status: dict[str, Any] = {"code": 500 if scope["type"] == "http" else None}
 
         async def send_wrapper(message: Any) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+            elif message["type"] == "websocket.close":
+                status["code"] = message.get("code", 1000)
             await send(message)
 
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
             elapsed = time.perf_counter() - start
-            observe(scope["method"], scope["path"], status["code"], elapsed)
+            if scope["type"] == "http":
+                observe(scope, status["code"], elapsed)
             ctx = scope.get("state", {}).get("canopy_context")
             log.info(
-                "request",
+                "request" if scope["type"] == "http" else "websocket",
                 extra={
-                    "method": scope["method"], "path": scope["path"], "status": status["code"],
-                    "ms": round(elapsed * 1000, 2),
+                    "method": scope.get("method", "WS"), "path": scope["path"], "status": status["code"],
+                    "ms": round(elapsed * 1000, 2), "client": (scope.get("client") or ("",))[0],
                     "request_id": getattr(ctx, "request_id", None),
                 },
             )
@@ -204,7 +231,9 @@ def create_app(
     settings = settings or Settings.from_env()
     db = db or Database(settings.database_url)
     state = AppState(settings=settings, db=db, broker=Broker(db, settings))
-    graphql = CanopyGraphQL(state)
+    limiter = RateLimiter(settings)
+    graphql = CanopyGraphQL(state, limiter)
+    redact_server_logs()
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -232,9 +261,12 @@ def create_app(
             WEBHOOK_ROUTE,
         ],
         middleware=[
+            # The client address from X-Forwarded-For only when a configured proxy sent it.
+            *([Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
+              if settings.trusted_proxies else []),
             Middleware(RequestLog),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
-            Middleware(RateLimit, limiter=make_limiter(settings), paths=frozenset({"/graphql"})),
+            Middleware(RateLimit, limiter=limiter, callers=Callers(db), paths=frozenset({"/graphql"})),
         ],
         lifespan=lifespan,
     )

@@ -74,7 +74,9 @@ def serve(args: argparse.Namespace) -> None:
     configure_logging(logging.INFO)
     uvicorn.run(
         "server:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-        log_level="info", proxy_headers=True,
+        # Canopy's JSON request log is the one line per request (no query strings);
+        # X-Forwarded-For is read by the app, only from CANOPY_TRUSTED_PROXIES.
+        log_level="info", access_log=False, proxy_headers=False,
     )
 
 

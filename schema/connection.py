@@ -1,32 +1,57 @@
-"""The graphql-transport-ws connection: keep-alive pings and periodic token re-checks."""
+"""The graphql-transport-ws connection: keep-alive pings, revocation, per-message limits."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 
+from schema.http import peer_key, staff_key
+
 log = logging.getLogger("canopy.ws")
 TOKEN_REVOKED = 4403
+RATE_LIMITED = 4429
 
 
 class CanopyTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
-    """After `connection_ack`, one task per connection pings the client and re-checks
-    its token, closing the connection once the token is revoked or expired."""
+    """After `connection_ack` the connection watches its token and staff member through
+    the broker (closed with 4403 the moment either is revoked, in any process); one task
+    per connection pings the client and re-checks the token periodically as a safety net
+    (expiry, a lost Redis message). Every client message counts against the caller's
+    rate-limit windows, the same as an HTTP request."""
 
     watcher: asyncio.Task[None] | None = None
+    unwatch: Callable[[], None] | None = None
+
+    async def handle_message(self, message: Any) -> None:
+        viewer = self.context.viewer
+        key = staff_key(viewer.tenant_id, viewer.staff_id) if viewer else peer_key(self.context.request.scope)
+        if await self.view.limiter.acquire(key) > 0:
+            await self.websocket.close(RATE_LIMITED, "rate limit exceeded: slow down")
+            return
+        await super().handle_message(message)
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
         if self.connection_acknowledged and self.watcher is None:
+            self.revoked = asyncio.Event()
+            viewer, broker = self.context.viewer, self.context.app.broker
+            if viewer is not None and broker is not None:
+                keys = [("staff", viewer.tenant_id, viewer.staff_id)]
+                if viewer.token_id is not None:
+                    keys.append(("token", viewer.tenant_id, viewer.token_id))
+                self.unwatch = await broker.watch(keys, self.revoked.set)
             self.watcher = asyncio.create_task(self._watch())
 
     async def shutdown(self) -> None:
+        if self.unwatch is not None:
+            self.unwatch()
         if self.watcher is not None:
             self.watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -39,7 +64,13 @@ class CanopyTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
         check_every = float(self.context.settings.token_recheck_seconds)
         next_ping, next_check = loop.time() + ping_every, loop.time() + check_every
         while True:
-            await asyncio.sleep(max(0.0, min(next_ping, next_check) - loop.time()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self.revoked.wait(), max(0.0, min(next_ping, next_check) - loop.time())
+                )
+            if self.revoked.is_set():
+                await self.websocket.close(TOKEN_REVOKED, "token revoked or access changed")
+                return
             now = loop.time()
             if now >= next_check:
                 next_check = now + check_every

@@ -80,6 +80,7 @@ class Context:
         async with self._lock:
             session = self.session
             session.info["publish"] = self.app.broker.publish if self.app.broker else None
+            session.info["broker"] = self.app.broker  # revocations announced after commit
             async with unit_of_work(
                 session, operation=operation,
                 actor_id=self.viewer.staff_id if self.viewer else None,

@@ -208,7 +208,10 @@ class ProductionLimits(Limits):
 
 def limit_extensions(*, production: bool) -> list[Any]:
     """The schema's extensions, limits first; production also refuses introspection."""
+    from schema.production import HideSuggestions
+
     return [
+        *([HideSuggestions] if production else []),
         ProductionLimits if production else Limits,
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),

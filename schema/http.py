@@ -1,8 +1,10 @@
-"""HTTP guards in front of GraphQL: request body size and per-token rate limiting.
+"""HTTP guards in front of GraphQL: request body size and per-caller rate limiting.
 
-Both are pure ASGI middleware so that a refused request costs no parsing and no
-SQL: 413 for a body over `max_body_bytes`, 429 (code RATE_LIMITED, Retry-After)
-once a caller's token bucket is empty.
+Both are pure ASGI middleware so that a refused request costs no parsing: 413 for
+a body over `max_body_bytes`, 429 (code RATE_LIMITED, Retry-After) once a caller
+is over one of its windows. A caller is the staff member behind a valid token
+(verified once, then cached), else the peer address (uvicorn's proxy middleware
+rewrites it from X-Forwarded-For only for CANOPY_TRUSTED_PROXIES).
 """
 
 from __future__ import annotations
@@ -12,11 +14,17 @@ import logging
 import math
 import time
 from collections import OrderedDict
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
+from limits import RateLimitItem, RateLimitItemPerMinute, RateLimitItemPerSecond
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 
 from config import Settings
+from db.session import Database
+from resolvers.core.auth import viewer_for_token
 
 log = logging.getLogger("canopy.http")
 
@@ -79,98 +87,133 @@ class BodySizeLimit:
                 await _send_json(send, 413, body)
 
 
-class Limiter(Protocol):
+class RateLimiter:
+    """Moving windows per caller key (the `limits` package): `rate_limit_burst` per second
+    and `rate_limit_per_minute` per minute. With a Redis URL the windows live in Redis
+    under CANOPY_REDIS_PREFIX, shared by every process; in memory otherwise, and while
+    Redis fails (an unreachable Redis must not take the API down)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.items: tuple[RateLimitItem, ...] = (
+            RateLimitItemPerSecond(settings.rate_limit_burst),
+            RateLimitItemPerMinute(settings.rate_limit_per_minute),
+        )
+        self.memory = MovingWindowRateLimiter(MemoryStorage())
+        self.shared: MovingWindowRateLimiter | None = None
+        if settings.redis_url:
+            storage = RedisStorage(
+                f"async+{settings.redis_url}", implementation="redispy", wrap_exceptions=True,
+                key_prefix=f"{settings.redis_channel_prefix}:rate",
+            )
+            self.shared = MovingWindowRateLimiter(storage)
+
     async def acquire(self, key: str) -> float:
         """0 when a request may proceed, else the seconds until it may."""
+        if self.shared is not None:
+            try:
+                return await self._acquire(self.shared, key)
+            except (StorageError, OSError):
+                log.warning("rate limiter: Redis unavailable, limiting in memory", exc_info=True)
+        return await self._acquire(self.memory, key)
+
+    async def _acquire(self, limiter: MovingWindowRateLimiter, key: str) -> float:
+        for item in self.items:
+            if not await limiter.hit(item, key):
+                stats = await limiter.get_window_stats(item, key)
+                return max(1.0, stats.reset_time - time.time())
+        return 0.0
 
 
-class MemoryTokenBucket:
-    """Token bucket per key in this process: `burst` requests at once, `per_minute` sustained."""
-
-    def __init__(self, per_minute: int, burst: int, max_keys: int = 100_000) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = float(burst)
-        self.max_keys = max_keys
-        self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-
-    async def acquire(self, key: str) -> float:
-        now = time.monotonic()
-        tokens, stamp = self.buckets.pop(key, (self.burst, now))
-        tokens = min(self.burst, tokens + (now - stamp) * self.rate)
-        wait = 0.0
-        if tokens >= 1:
-            tokens -= 1
-        else:
-            wait = (1 - tokens) / self.rate if self.rate > 0 else 60.0
-        self.buckets[key] = (tokens, now)
-        while len(self.buckets) > self.max_keys:  # bounded memory: forget the idlest keys
-            self.buckets.popitem(last=False)
-        return wait
+def bearer(value: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` value."""
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-_REDIS_BUCKET = """
-local now = tonumber(ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
-local tokens = math.min(burst, (tonumber(state[1]) or burst) + (now - (tonumber(state[2]) or now)) * rate)
-local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = (1 - tokens) / rate end
-redis.call('HSET', KEYS[1], 'tokens', tokens, 'ts', now)
-redis.call('EXPIRE', KEYS[1], math.ceil(burst / rate) + 1)
-return tostring(wait)
-"""
-
-
-class RedisTokenBucket:
-    """The same bucket shared by every process through Redis; falls back to memory if Redis fails."""
-
-    def __init__(self, url: str, per_minute: int, burst: int) -> None:
-        import redis.asyncio as redis
-
-        self.client = redis.from_url(url)
-        self.script = self.client.register_script(_REDIS_BUCKET)
-        self.args = (per_minute / 60.0, burst)
-        self.fallback = MemoryTokenBucket(per_minute, burst)
-
-    async def acquire(self, key: str) -> float:
-        try:
-            wait = await self.script(keys=[f"canopy:rate:{key}"], args=[*self.args, time.time()])
-            return float(wait)
-        except Exception:  # noqa: BLE001 - an unreachable Redis must not take the API down
-            log.warning("rate limiter: Redis unavailable, limiting in memory", exc_info=True)
-            return await self.fallback.acquire(key)
-
-
-def make_limiter(settings: Settings) -> Limiter:
-    if settings.redis_url:
-        return RedisTokenBucket(settings.redis_url, settings.rate_limit_per_minute, settings.rate_limit_burst)
-    return MemoryTokenBucket(settings.rate_limit_per_minute, settings.rate_limit_burst)
-
-
-def caller_key(scope: Scope) -> str:
-    """The bearer token (hashed: keys must not hold secrets), else the client address."""
-    auth = dict(scope["headers"]).get(b"authorization", b"")
-    scheme, _, token = auth.decode("latin-1").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return "t:" + hashlib.sha256(token.strip().encode()).hexdigest()[:32]
+def peer_key(scope: Scope) -> str:
     client = scope.get("client")
     return f"ip:{client[0] if client else 'unknown'}"
 
 
-class RateLimit:
-    """429 with Retry-After once the caller's bucket is empty (only for the paths given)."""
+class Callers:
+    """Token -> staff key, for valid tokens only, cached `ttl` seconds (LRU, bounded).
 
-    def __init__(self, app: Any, limiter: Limiter, paths: frozenset[str]) -> None:
+    Keys never hold a secret: the cache is keyed by the token's hash. A revoked token
+    may keep its staff key until the entry expires; that only decides whose window it
+    counts against (authentication checks the token on every request)."""
+
+    def __init__(self, db: Database, ttl: float = 60.0, size: int = 10_000) -> None:
+        self.db = db
+        self.ttl = ttl
+        self.size = size
+        self.known: OrderedDict[str, tuple[float, str]] = OrderedDict()
+
+    def cached(self, token: str) -> str | None:
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        hit = self.known.get(digest)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    async def verify(self, token: str) -> str | None:
+        try:
+            async with self.db.session() as session:
+                viewer = await viewer_for_token(session, token)
+        except Exception:  # noqa: BLE001 - authentication answers it; the limit keys on the peer
+            log.warning("rate limiter: token lookup failed", exc_info=True)
+            return None
+        if viewer is None:
+            return None
+        key = staff_key(viewer.tenant_id, viewer.staff_id)
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        self.known[digest] = (time.monotonic() + self.ttl, key)
+        self.known.move_to_end(digest)
+        while len(self.known) > self.size:
+            self.known.popitem(last=False)
+        return key
+
+
+def staff_key(tenant_id: int, staff_id: int) -> str:
+    return f"staff:{tenant_id}:{staff_id}"
+
+
+def rate_limited_body(wait: float) -> tuple[int, bytes]:
+    retry = max(1, math.ceil(wait))
+    return retry, _error_body("rate limit exceeded: slow down", "RATE_LIMITED", retryAfter=retry)
+
+
+class RateLimit:
+    """429 with Retry-After once the caller is over a window (only for the paths given).
+
+    A request whose token is not known valid counts against its peer address first,
+    so random tokens cost a lookup only while the address is under its limit; a
+    valid token then counts against its staff member, from any address."""
+
+    def __init__(self, app: Any, limiter: RateLimiter, callers: Callers, paths: frozenset[str]) -> None:
         self.app = app
         self.limiter = limiter
+        self.callers = callers
         self.paths = paths
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] in self.paths:
-            wait = await self.limiter.acquire(caller_key(scope))
+            wait = await self.wait(scope)
             if wait > 0:
-                retry = max(1, math.ceil(wait))
-                body = _error_body("rate limit exceeded: slow down", "RATE_LIMITED", retryAfter=retry)
+                retry, body = rate_limited_body(wait)
                 await _send_json(send, 429, body, [(b"retry-after", str(retry).encode())])
                 return
         await self.app(scope, receive, send)
+
+    async def wait(self, scope: Scope) -> float:
+        token = bearer(dict(scope["headers"]).get(b"authorization", b"").decode("latin-1"))
+        key = self.callers.cached(token) if token else None
+        if key is None:
+            wait = await self.limiter.acquire(peer_key(scope))
+            if wait > 0 or not token:
+                return wait
+            key = await self.callers.verify(token)
+            if key is None:
+                return 0.0
+        return await self.limiter.acquire(key)

@@ -7,6 +7,10 @@ every subscriber's bounded queue. Notifications come from commits in this
 process, from Redis (commits in other processes) and from a poll of the
 tenants' counters (a lost Redis message, a crash between commit and publish).
 The log is the source of truth; a notification only says when to look.
+
+The broker also carries revocations (a token revoked, a staff member deactivated
+or their role or scope changed, resolvers/events/access.py): every process closes
+the websockets opened with that token or by that staff member at once.
 """
 
 from __future__ import annotations
@@ -15,16 +19,18 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from config import Settings
 from db.models.core import Event
 from db.session import Database
+from resolvers.events import access  # noqa: F401 - registers the revocation listeners
 from resolvers.events.log import EventFilter, LogEntry, heads, read_log
 
 log = logging.getLogger("canopy.events")
@@ -111,10 +117,55 @@ class Broker:
         self.feeds: dict[int, Feed] = {}
         self._pubsub: Any = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._listener: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
+        # Open connections by what revokes them: ("token", tenant, id) / ("staff", tenant, id).
+        self.watchers: dict[tuple[str, int, int], set[Callable[[], None]]] = {}
+        self._pending: set[asyncio.Task[None]] = set()
 
     def channel(self, tenant_id: int) -> str:
         return f"{self.prefix}:events:{tenant_id}"
+
+    @property
+    def revocations_channel(self) -> str:
+        return f"{self.prefix}:revoked"
+
+    async def watch(self, keys: Sequence[tuple[str, int, int]], on_revoked: Callable[[], None]) -> Callable[[], None]:
+        """Call `on_revoked` when any of `keys` is revoked (here or in another process);
+        returns the function that stops watching."""
+        for key in keys:
+            self.watchers.setdefault(key, set()).add(on_revoked)
+        await self._listen_redis()
+
+        def unwatch() -> None:
+            for key in keys:
+                found = self.watchers.get(key)
+                if found is not None:
+                    found.discard(on_revoked)
+                    if not found:
+                        del self.watchers[key]
+
+        return unwatch
+
+    def revoke_soon(self, keys: Sequence[tuple[str, int, int]]) -> None:
+        """From a synchronous commit hook: revoke in a task of the running loop."""
+        task = asyncio.get_running_loop().create_task(self.revoke(keys))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    async def revoke(self, keys: Sequence[tuple[str, int, int]]) -> None:
+        """After commit: close this process's affected connections, then tell the others."""
+        self._revoked(keys)
+        if self.redis is not None and keys:
+            try:
+                await self.redis.publish(self.revocations_channel, orjson.dumps([list(k) for k in keys]))
+            except (RedisError, OSError) as exc:  # the periodic token re-check still closes them
+                log.warning("redis publish of a revocation failed: %s", exc)
+
+    def _revoked(self, keys: Sequence[tuple[str, int, int]]) -> None:
+        for key in keys:
+            for on_revoked in list(self.watchers.get(tuple(key), ())):  # type: ignore[arg-type]
+                on_revoked()
 
     async def publish(self, events: Sequence[Event]) -> None:
         """After commit: wake local feeds, then tell the other processes (best effort)."""
@@ -161,17 +212,24 @@ class Broker:
         feed = Feed(tenant_id, head=start, target=start)
         feed.task = asyncio.create_task(self._run(feed))
         self.feeds[tenant_id] = feed
-        if self.redis is not None:
-            try:
-                if self._pubsub is None:
-                    self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-                    await self._pubsub.subscribe(self.channel(tenant_id))
-                    self._tasks.append(asyncio.create_task(self._listen()))
-                else:
-                    await self._pubsub.subscribe(self.channel(tenant_id))
-            except (RedisError, OSError) as exc:
-                log.warning("redis subscribe failed, polling only: %s", exc)
+        await self._listen_redis(self.channel(tenant_id))
         return feed
+
+    async def _listen_redis(self, *channels: str) -> None:
+        """Subscribe to `channels` (and always to revocations) and run the listener once."""
+        if self.redis is None:
+            return
+        try:
+            if self._pubsub is None:
+                self._pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                channels = (self.revocations_channel, *channels)
+            if channels:
+                await self._pubsub.subscribe(*channels)
+            if self._listener is None:
+                self._listener = asyncio.create_task(self._listen())
+                self._tasks.append(self._listener)
+        except (RedisError, OSError) as exc:
+            log.warning("redis subscribe failed, polling only: %s", exc)
 
     async def _run(self, feed: Feed) -> None:
         """Deliver the log from head to target in pages, to every subscriber of the tenant."""
@@ -225,9 +283,12 @@ class Broker:
             if msg is None or msg.get("type") != "message":
                 continue
             try:
+                if msg["channel"].decode() == self.revocations_channel:
+                    self._revoked([(str(k), int(t), int(i)) for k, t, i in orjson.loads(msg["data"])])
+                    continue
                 tenant_id = int(msg["channel"].rsplit(b":", 1)[1])
                 self.notify(tenant_id, int(msg["data"]))
-            except (ValueError, IndexError):
+            except (ValueError, IndexError, TypeError):
                 log.warning("ignored a malformed event notification: %r", msg)
 
     async def close(self) -> None:
@@ -238,7 +299,9 @@ class Broker:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        self._listener = None
         self.feeds.clear()
+        self.watchers.clear()
         if self._pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
                 await self._pubsub.aclose()

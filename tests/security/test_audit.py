@@ -36,7 +36,7 @@ async def _audited(api: Api, request_id: str) -> list[AuditEntry]:
 async def test_every_mutation_that_succeeds_writes_an_audit_row(
     api: Api, tenant: Tenant, api_with: ApiFactory
 ) -> None:
-    async with api_with(rate_limit_burst=1_000_000) as client:
+    async with api_with(rate_limit_burst=1_000_000, rate_limit_per_minute=1_000_000) as client:
         # given: every creating mutation, in every zone
         world = await build_world(client, tenant)
         successes = list(world.successes)

@@ -164,7 +164,7 @@ async def probe_lists(api: Api, world: World, token: str, foreign: str, marker: 
 
 
 async def test_cross_tenant_and_cross_scope_matrix(api: Api, tenant: Tenant, api_with: ApiFactory) -> None:
-    async with api_with(rate_limit_burst=1_000_000) as client:
+    async with api_with(rate_limit_burst=1_000_000, rate_limit_per_minute=1_000_000) as client:
         # given
         world = await build_world(client, tenant)
         assert {"TierNode", "Customer", "Staff"} <= set(world.pools["b"])
