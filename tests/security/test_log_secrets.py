@@ -30,11 +30,12 @@ async def test_no_secret_in_server_logs(
     api: Api, tenant: Tenant, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    # an earlier in-process uvicorn (default log config) or `canopy serve` leaves these loggers
-    # non-propagating (or disabled); caplog listens at the root
+    # an earlier in-process uvicorn (the fake Bot API's: log_level=warning, default log config)
+    # or `canopy serve` leaves these loggers quiet or non-propagating; caplog listens at the root
     for name in ("uvicorn", "uvicorn.access", "uvicorn.error", "canopy", "canopy.http"):
         monkeypatch.setattr(logging.getLogger(name), "propagate", True)
         monkeypatch.setattr(logging.getLogger(name), "disabled", False)
+        caplog.set_level(logging.DEBUG, logger=name)  # and its log_level set theirs
     # the websockets library logs whole frames at DEBUG (its own debugging aid, off at INFO)
     caplog.set_level(logging.INFO, logger="websockets")
     port = _port()
