@@ -212,3 +212,17 @@ async def test_a_balance_never_passes_what_graphql_int_reads_back(shop: Shop) ->
         assert await loyalty.earn_for_order(s, shop.viewer, shop.order(10**15)) == 0
     assert (await shop.api.ok(LEDGER, {"id": membership, "first": 1}))["node"]["pointsBalance"] == 2**31 - 1
     await assert_ledger_consistent(shop.api, shop.tenant.id)
+
+
+async def test_a_huge_order_earns_up_to_the_cap_and_the_balance_reads_back(shop: Shop) -> None:
+    membership = await shop.enroll()
+    # when: an order worth 10^15 points, more than BIGINT once multiplied by the largest rate
+    async with shop.tx() as s:
+        earned = await loyalty.earn_for_order(s, shop.viewer, shop.order(10**17))
+    # then: capped at GraphQL's Int, stored and readable, qualifying points too
+    assert earned == 2**31 - 1
+    node = (await shop.api.ok(
+        "query($id: ID!) { node(id: $id) { ... on Membership { pointsBalance qualifyingPoints tier { name } } } }",
+        {"id": membership}))["node"]
+    assert node == {"pointsBalance": 2**31 - 1, "qualifyingPoints": 2**31 - 1, "tier": {"name": "Gold"}}
+    await assert_ledger_consistent(shop.api, shop.tenant.id)
