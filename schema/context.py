@@ -7,6 +7,7 @@ This module owns the request's session, so it holds a typed reference to it: `db
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Sequence
 from contextlib import asynccontextmanager
@@ -19,6 +20,15 @@ from config import Settings
 from db.session import Database, DbSession
 from db.uow import unit_of_work
 from resolvers.common.viewer import Viewer
+
+# A caller's X-Request-Id goes into logs and the audit column (VARCHAR(64)):
+# 1..64 visible ASCII characters, else a fresh id (no control characters in a log line).
+MAX_REQUEST_ID = 64
+_REQUEST_ID = re.compile(rf"[!-~]{{1,{MAX_REQUEST_ID}}}")
+
+
+def _usable_request_id(value: str | None) -> bool:
+    return value is not None and _REQUEST_ID.fullmatch(value) is not None
 
 
 @dataclass
@@ -44,7 +54,7 @@ class Context:
         self.viewer = viewer
         self.request = request
         self.response = response
-        self.request_id = request_id or uuid.uuid4().hex
+        self.request_id = request_id if _usable_request_id(request_id) else uuid.uuid4().hex
         self.connection_params: dict[str, Any] | None = None
         self.loaders: dict[Hashable, DataLoader[Any, Any]] = {}
         self._lock = asyncio.Lock()

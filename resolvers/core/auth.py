@@ -22,9 +22,11 @@ from config import password_hash_params
 from db.base import utcnow
 from db.models.core import ApiToken, Role, Staff, Tenant
 from db.models.tree import TierNode
-from resolvers.common.errors import DomainError, ErrorCode, invalid, not_found
+from resolvers.common.errors import DomainError, ErrorCode, Problems, invalid, not_found
+from resolvers.common.lengths import check_length
 from resolvers.common.permissions import require, require_staff_authority
 from resolvers.common.viewer import Viewer
+from resolvers.tree.settings import normalise_locale
 
 _hasher = PasswordHasher(**password_hash_params())
 TOKEN_PREFIX = "cnp"
@@ -161,8 +163,14 @@ async def create_staff(
     scope_node_id: int, password: str | None = None, locale: str = "en",
 ) -> Staff:
     require(viewer, "staff.write")
+    problems = Problems()
     if not name.strip():
-        raise invalid("name is required", "name")
+        problems.add(ErrorCode.INVALID, "name is required", "name")
+    check_length(problems, name.strip(), Staff.name, "name")
+    tag = normalise_locale(locale, ["locale"], problems)
+    if tag is not None:
+        check_length(problems, tag, Staff.locale, "locale")
+    problems.raise_if_any()
     email = normalise_email(email)
     node = await scope_node(session, viewer, scope_node_id, "scopeNodeId")
     require_staff_authority(viewer, role, node.path, field="role")
@@ -172,7 +180,7 @@ async def create_staff(
         check_password(password, user_inputs=(name, email))
     staff = Staff(
         tenant_id=viewer.tenant_id, name=name.strip(), email=email, role=role,
-        scope_node_id=scope_node_id, locale=locale,
+        scope_node_id=scope_node_id, locale=tag,
         password_hash=await off_loop(hash_password, password) if password else None,
     )
     session.add(staff)
@@ -185,8 +193,11 @@ async def create_api_token(
     expires_at: datetime | None = None,
 ) -> tuple[str, ApiToken]:
     require(viewer, "token.write")
+    problems = Problems()
     if not name.strip():
-        raise invalid("name is required", "name")
+        problems.add(ErrorCode.INVALID, "name is required", "name")
+    check_length(problems, name.strip(), ApiToken.name, "name")
+    problems.raise_if_any()
     if expires_at is not None and expires_at <= utcnow():
         raise invalid("expiresAt must be in the future", "expiresAt")
     target_id = staff_id or viewer.staff_id

@@ -34,6 +34,9 @@ from db.models.membership import (
 from resolvers.common.errors import DomainError, ErrorCode
 
 QUALIFYING_WINDOW = timedelta(days=365)
+# The most a balance (and the qualifying points) may hold: GraphQL's Int, so a
+# committed balance can always be read back; far inside the BIGINT column.
+MAX_POINTS = 2**31 - 1
 _LOT_BATCH = 100
 
 
@@ -62,13 +65,16 @@ async def change_points(
         raise ValueError("a ledger row must move the balance or the qualifying points")
     stmt = (
         update(Membership)
-        .where(Membership.id == membership.id, Membership.points_balance + delta >= 0)
+        .where(Membership.id == membership.id, Membership.points_balance + delta >= 0,
+               Membership.points_balance + delta <= MAX_POINTS)
         .values(points_balance=Membership.points_balance + delta)
         .returning(Membership.points_balance, Membership.tier_id, Membership.qualifying_points)
         .execution_options(synchronize_session=False)
     )
     row = (await session.execute(stmt)).first()
     if row is None:
+        if delta > 0:
+            raise DomainError(ErrorCode.INVALID, f"the balance would exceed {MAX_POINTS} points", field)
         raise DomainError(
             ErrorCode.INSUFFICIENT_POINTS, f"the balance does not cover {-delta} points", field
         )
@@ -152,7 +158,7 @@ async def qualifying_points(session: AsyncSession, membership_id: int, at: datet
             PointsEntry.qualifies_at <= at,
         )
     )
-    return max(int(total or 0), 0)
+    return min(max(int(total or 0), 0), MAX_POINTS)
 
 
 def tier_target(thresholds: Sequence[int], current: int, qualifying: int) -> int:

@@ -82,6 +82,8 @@ async def earn_for_order(session: AsyncSession, viewer: Viewer, order: Any) -> i
     assert program is not None
     amount = await _in_program_currency(session, viewer, order, program)
     points = int((amount * program.points_per_unit).to_integral_value(ROUND_FLOOR))
+    # A payment never fails over points: a huge order earns what the balance can still hold.
+    points = min(points, ledger.MAX_POINTS - membership.points_balance)
     if points <= 0:
         return 0
     now = utcnow()

@@ -30,6 +30,11 @@ from resolvers.common.viewer import Viewer
 from resolvers.membership import ledger
 from resolvers.tree import rollups
 
+# Ten years: expiry dates stay far from datetime's year 9999 whatever the clock says.
+MAX_EXPIRY_DAYS = 3650
+# Earnings are capped at ledger.MAX_POINTS whatever the order total, so this only bounds the rate.
+MAX_POINTS_PER_UNIT = Decimal(10_000)
+
 
 @dataclass
 class PointsResult:
@@ -98,9 +103,10 @@ def _check_program(
     check_text(problems, name, "name", max_length=200)
     if currency not in list_currencies():
         problems.add(ErrorCode.INVALID, f"unknown currency {currency!r}", "currency")
-    check_positive(problems, points_per_unit, "pointsPerUnit", maximum=Decimal(10_000))
-    if expiry_days is not None and expiry_days <= 0:
-        problems.add(ErrorCode.INVALID, "pointsExpiryDays must be positive (or null: never)", "pointsExpiryDays")
+    check_positive(problems, points_per_unit, "pointsPerUnit", maximum=MAX_POINTS_PER_UNIT)
+    if expiry_days is not None and not 1 <= expiry_days <= MAX_EXPIRY_DAYS:
+        problems.add(ErrorCode.INVALID, f"pointsExpiryDays must be 1..{MAX_EXPIRY_DAYS} (or null: never)",
+                     "pointsExpiryDays")
     if not tiers:
         problems.add(ErrorCode.INVALID, "a program needs at least one tier", "tiers")
     ranks = [t["rank"] for t in tiers]
@@ -109,8 +115,8 @@ def _check_program(
     ladder = sorted(tiers, key=lambda t: t["rank"])
     for i, tier in enumerate(tiers):
         check_text(problems, tier["name"], ("tiers", i, "name"), max_length=100)
-        if tier["threshold"] < 0:
-            problems.add(ErrorCode.INVALID, "must not be negative", ("tiers", i, "threshold"))
+        if not 0 <= tier["threshold"] <= ledger.MAX_POINTS:
+            problems.add(ErrorCode.INVALID, f"must be 0..{ledger.MAX_POINTS}", ("tiers", i, "threshold"))
         if tier.get("benefits") is not None and not isinstance(tier["benefits"], dict):
             problems.add(ErrorCode.INVALID, "benefits must be a JSON object", ("tiers", i, "benefits"))
         if ladder and tier is ladder[0] and tier["threshold"] != 0:

@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from db.models.core import AuditEntry, Event, Role
 from db.models.membership import Membership
+from resolvers.membership import loyalty
 from tests.membership.conftest import Shop, assert_ledger_consistent, gid, ledger_rows, pk
 
 ADJUST = """
@@ -186,3 +187,42 @@ async def test_ledger_loading_does_not_grow_with_members(shop: Shop) -> None:
     bigger_pages = await shop.api.statements(query.replace("first: 5", "first: 100"), {"ids": members})
     # then
     assert one == three == bigger_pages
+
+
+async def test_a_balance_never_passes_what_graphql_int_reads_back(shop: Shop) -> None:
+    # given: a balance one point below the cap
+    membership = await shop.enroll()
+    near = await adjust(shop, membership, 2**31 - 2)
+    assert near["errors"] == [] and near["membership"]["pointsBalance"] == 2**31 - 2
+    rows = await ledger_rows(shop.api, shop.tenant.id)
+    # when: two more points, then the whole of Int's range
+    over = await adjust(shop, membership, 2)
+    far = await adjust(shop, membership, 2**31 - 1)
+    # then: a field error on the amount, nothing written, the balance still readable
+    for refused in (over, far):
+        assert refused["pointsEntry"] is None and [(e["field"], e["code"]) for e in refused["errors"]] == [
+            (["delta"], "INVALID")], refused
+    assert await ledger_rows(shop.api, shop.tenant.id) == rows
+    # and: up to the cap exactly still works, and reads back
+    full = await adjust(shop, membership, 1)
+    assert full["errors"] == [] and full["membership"]["pointsBalance"] == 2**31 - 1
+    assert (await shop.api.ok(LEDGER, {"id": membership, "first": 1}))["node"]["pointsBalance"] == 2**31 - 1
+    # and: a paid order at the cap earns nothing rather than failing the payment
+    async with shop.tx() as s:
+        assert await loyalty.earn_for_order(s, shop.viewer, shop.order(10**15)) == 0
+    assert (await shop.api.ok(LEDGER, {"id": membership, "first": 1}))["node"]["pointsBalance"] == 2**31 - 1
+    await assert_ledger_consistent(shop.api, shop.tenant.id)
+
+
+async def test_a_huge_order_earns_up_to_the_cap_and_the_balance_reads_back(shop: Shop) -> None:
+    membership = await shop.enroll()
+    # when: an order worth 10^15 points, more than BIGINT once multiplied by the largest rate
+    async with shop.tx() as s:
+        earned = await loyalty.earn_for_order(s, shop.viewer, shop.order(10**17))
+    # then: capped at GraphQL's Int, stored and readable, qualifying points too
+    assert earned == 2**31 - 1
+    node = (await shop.api.ok(
+        "query($id: ID!) { node(id: $id) { ... on Membership { pointsBalance qualifyingPoints tier { name } } } }",
+        {"id": membership}))["node"]
+    assert node == {"pointsBalance": 2**31 - 1, "qualifyingPoints": 2**31 - 1, "tier": {"name": "Gold"}}
+    await assert_ledger_consistent(shop.api, shop.tenant.id)

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from db.models.core import Role
 from db.models.membership import Membership, MembershipProgram, TierChange
 from db.models.tree import TierNode
+from resolvers.membership import loyalty
 from resolvers.membership.programs import effective_program_id, effective_program_ids
 from tests.conftest import Api, Tenant
 from tests.membership.conftest import (
@@ -22,6 +23,7 @@ from tests.membership.conftest import (
     set_program,
 )
 
+MEMBERSHIP_BALANCE = "query($id: ID!) { node(id: $id) { ... on Membership { pointsBalance } } }"
 PROGRAMS = "{ membershipPrograms { name currency pointsPerUnit pointsExpiryDays tiers { name rank threshold benefits } } }"
 
 CUSTOMER_MEMBERSHIP = """
@@ -53,6 +55,9 @@ async def test_bad_programs_are_rejected_and_write_nothing(api: Api, tenant: Ten
         ({"pointsPerUnit": "-2"}, ["pointsPerUnit"]),
         ({"currency": "XYZ"}, ["currency"]),
         ({"pointsExpiryDays": 0}, ["pointsExpiryDays"]),
+        ({"pointsExpiryDays": 3651}, ["pointsExpiryDays"]),
+        ({"pointsExpiryDays": 3_000_000}, ["pointsExpiryDays"]),
+        ({"pointsPerUnit": "10000.1"}, ["pointsPerUnit"]),
         ({"tiers": []}, ["tiers"]),
         ({"tiers": [{"name": "A", "rank": 1, "threshold": 10}]}, ["tiers", "0", "threshold"]),
         ({"tiers": [TIERS[0], {"name": "B", "rank": 2, "threshold": 0}]}, ["tiers"]),
@@ -155,3 +160,26 @@ async def test_customer_membership_loads_in_constant_statements(shop: Shop) -> N
     one = await shop.api.statements(query, {"ids": ids[:1]})
     three = await shop.api.statements(query, {"ids": ids})
     assert one == three
+
+
+async def test_an_expiry_past_the_limit_is_refused_and_earning_at_the_store_still_works(shop: Shop) -> None:
+    # given: the store earns under the HQ program; a member
+    membership = await shop.enroll()
+    payload = {"name": "Forever", "currency": "EUR", "pointsPerUnit": "1", "tiers": TIERS}
+    # when: an expiry whose dates overflow datetime, then the longest allowed
+    bad = await shop.api.ok(CREATE_PROGRAM, {"input": {**payload, "pointsExpiryDays": 3_000_000}})
+    longest = await create_program(shop.api, name="Decade", pointsExpiryDays=3650)
+    # then: the first is a field error and writes nothing; the second stands
+    assert bad["createMembershipProgram"]["membershipProgram"] is None
+    assert [e["field"] for e in bad["createMembershipProgram"]["errors"]] == [["pointsExpiryDays"]]
+    async with shop.tx() as s:
+        names = set((await s.scalars(select(MembershipProgram.name))).all())
+    assert names == {"Rewards", "Decade"}
+    # and: an earning at the store works, also under the ten-year program
+    async with shop.tx() as s:
+        assert await loyalty.earn_for_order(s, shop.viewer, shop.order(10_000)) == 100
+    await set_program(shop.api, shop.tenant.id, shop.store, longest["id"])
+    await shop.enroll(1)
+    async with shop.tx() as s:
+        assert await loyalty.earn_for_order(s, shop.viewer, shop.order(20_000, customer_index=1)) == 200
+    assert (await shop.api.ok(MEMBERSHIP_BALANCE, {"id": membership}))["node"]["pointsBalance"] == 100

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from db.models.core import AuditEntry
+from schema.relay import to_global_id
 from tests.conftest import Api, Tenant
 from tests.security.harness import row_counts
 
@@ -174,3 +178,71 @@ async def test_decimals_the_column_cannot_hold_are_a_field_error_and_store_nothi
 async def test_a_decimal_that_fits_is_stored(api: Api, tenant: Tenant) -> None:
     data = await api.ok(RATE, {"r": "1.0850000001"})
     assert data["setExchangeRate"]["errors"] == [], data
+
+
+CREATE_STAFF = """mutation($input: CreateStaffInput!) {
+  createStaff(input: $input) { staff { id name locale } errors { field code message } } }"""
+CREATE_TOKEN = """mutation($name: String!) {
+  createApiToken(input: {name: $name}) { token apiToken { name } errors { field code message } } }"""
+
+
+def _staff(tenant: Tenant, **overrides: Any) -> dict[str, Any]:
+    return {"name": "Mia", "email": "mia@acme.example", "role": "SALES",
+            "scopeNodeId": str(to_global_id("TierNode", tenant.root_id)), **overrides}
+
+
+def _fields(payload: dict[str, Any]) -> list[list[str]]:
+    return [e["field"] for e in payload["errors"]]
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    ({"name": "x" * 201}, ["name"]),
+    ({"locale": "<script>"}, ["locale"]),
+    ({"locale": "en-" + "x" * 40}, ["locale"]),
+    ({"locale": "x" * 10_000}, ["locale"]),
+], ids=["name-201", "locale-script", "locale-long", "locale-10k"])
+async def test_staff_text_past_its_column_or_no_locale_is_a_field_error(
+    api: Api, tenant: Tenant, overrides: dict[str, Any], field: list[str],
+) -> None:
+    before = await row_counts(api)
+    data = await api.ok(CREATE_STAFF, {"input": _staff(tenant, **overrides)})
+    assert data["createStaff"]["staff"] is None and _fields(data["createStaff"]) == [field], data
+    assert await row_counts(api) == before
+
+
+async def test_staff_at_the_column_length_with_a_locale_in_any_case_is_stored(api: Api, tenant: Tenant) -> None:
+    data = await api.ok(CREATE_STAFF, {"input": _staff(tenant, name="x" * 200, locale="zh_cn")})
+    assert data["createStaff"]["errors"] == [], data
+    assert data["createStaff"]["staff"]["locale"] == "zh-CN"
+
+
+async def test_a_token_name_past_its_column_is_a_field_error(api: Api, tenant: Tenant) -> None:
+    before = await row_counts(api)
+    data = await api.ok(CREATE_TOKEN, {"name": "t" * 201})
+    assert data["createApiToken"]["token"] is None and _fields(data["createApiToken"]) == [["name"]], data
+    assert await row_counts(api) == before
+    fits = await api.ok(CREATE_TOKEN, {"name": "t" * 200})
+    assert fits["createApiToken"]["apiToken"]["name"] == "t" * 200
+
+
+@pytest.mark.parametrize("given", [b"r" * 65, b"r" * 128, b"a b", b"caf\xe9", b"a\tb", b""],
+                         ids=["65", "128", "space", "latin-1", "tab", "empty"])
+async def test_an_unusable_request_id_is_replaced_by_a_fresh_one(api: Api, tenant: Tenant, given: bytes) -> None:
+    # when: a write that audits the request id
+    resp = await api.client.post("/graphql", json={"query": 'mutation { createApiToken(input: {name: "rid"}) { token } }'},
+                                 headers=[(b"authorization", f"Bearer {api.token}".encode()), (b"x-request-id", given)])
+    # then: it worked, and the audit row holds a generated id, not the header
+    assert resp.status_code == 200 and resp.json()["data"]["createApiToken"]["token"], resp.text
+    async with api.db.session(tenant_id=tenant.id) as session:
+        ids = (await session.scalars(select(AuditEntry.request_id).where(AuditEntry.operation == "createApiToken"))).all()
+    assert len(ids) == 1 and re.fullmatch(r"[0-9a-f]{32}", ids[0] or ""), ids
+
+
+async def test_a_usable_request_id_is_kept(api: Api, tenant: Tenant) -> None:
+    given = "req-" + "a" * 60
+    resp = await api.client.post("/graphql", json={"query": 'mutation { createApiToken(input: {name: "rid"}) { token } }'},
+                                 headers={"authorization": f"Bearer {api.token}", "x-request-id": given})
+    assert resp.status_code == 200, resp.text
+    async with api.db.session(tenant_id=tenant.id) as session:
+        ids = (await session.scalars(select(AuditEntry.request_id).where(AuditEntry.operation == "createApiToken"))).all()
+    assert ids == [given]
