@@ -15,6 +15,15 @@ def column_length(attribute: Any) -> int:
     return int(length)
 
 
+def check_text(problems: Problems, value: str | None, field: str | Sequence[str | int], *,
+               max_length: int, required: bool = True) -> None:
+    """A required text is not blank; no text exceeds its column."""
+    if required and not (value or "").strip():
+        problems.add(ErrorCode.INVALID, "must not be blank", field)
+    elif value is not None and len(value.strip()) > max_length:
+        problems.add(ErrorCode.INVALID, f"at most {max_length} characters", field)
+
+
 def check_length(problems: Problems, value: str | None, attribute: Any, field: str | Sequence[str | int]) -> None:
-    if value is not None and len(value) > (limit := column_length(attribute)):
-        problems.add(ErrorCode.INVALID, f"at most {limit} characters", field)
+    """check_text's length rule, with the column's own length."""
+    check_text(problems, value, field, max_length=column_length(attribute), required=False)

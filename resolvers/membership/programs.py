@@ -25,6 +25,7 @@ from db.models.membership import (
 from db.models.tree import TierNode, in_subtree
 from resolvers.common import idempotency
 from resolvers.common.errors import DomainError, ErrorCode, Problems, not_found
+from resolvers.common.lengths import check_text
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
 from resolvers.membership import ledger
@@ -71,15 +72,6 @@ async def effective_program_ids(session: AsyncSession, nodes: Sequence[TierNode]
 async def effective_program_id(session: AsyncSession, node: TierNode) -> int | None:
     """The membership program in force at `node` (inherited from the nearest ancestor)."""
     return (await effective_program_ids(session, [node]))[node.id]
-
-
-def check_text(problems: Problems, value: str | None, field: str | tuple[str | int, ...], *,
-               max_length: int, required: bool = True) -> None:
-    """A required text is not blank; no text exceeds its column."""
-    if required and not (value or "").strip():
-        problems.add(ErrorCode.INVALID, "must not be blank", field)
-    elif value is not None and len(value.strip()) > max_length:
-        problems.add(ErrorCode.INVALID, f"at most {max_length} characters", field)
 
 
 def check_positive(problems: Problems, value: Decimal, field: str, *, maximum: Decimal,
