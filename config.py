@@ -34,6 +34,7 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()  # IPs/CIDRs whose X-Forwarded-For is believed
     metrics_token: str | None = None  # bearer for /metrics; unset: loopback peers only
     reminder_interval: float = 30.0  # seconds between reminder passes; 0 disables
+    webhook_worker: bool = True  # canopy serve delivers webhooks (off: `canopy webhooks worker` apart)
 
     @property
     def production(self) -> bool:
@@ -63,6 +64,7 @@ class Settings:
                 p.strip() for p in os.environ.get("CANOPY_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
             "metrics_token": os.environ.get("CANOPY_METRICS_TOKEN") or None,
+            "webhook_worker": os.environ.get("CANOPY_WEBHOOK_WORKER", "1").lower() not in {"0", "false", "no", "off"},
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

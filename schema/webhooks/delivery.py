@@ -36,8 +36,6 @@ def render(entry: LogEntry, viewer: Viewer) -> dict[str, Any]:
 
 def start_worker(state: Any) -> WebhookWorker | None:
     """The delivery worker of a server process (CANOPY_WEBHOOK_WORKER=0 turns it off)."""
-    import os
-
-    if os.environ.get("CANOPY_WEBHOOK_WORKER", "1") in {"0", "false", "no", "off"}:
+    if not state.settings.webhook_worker:
         return None
     return WebhookWorker(state.db, render=render, production=state.settings.production).start()
