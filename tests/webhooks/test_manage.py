@@ -67,9 +67,16 @@ async def test_only_admins_and_integrators_manage_their_own_webhooks(
 async def test_bad_input_is_a_field_error_and_creates_nothing(api: Api, tenant: Tenant, receiver: Receiver) -> None:
     cases = [
         ({"secret": "not-a-secret"}, ["secret"]),
+        ({"secret": "whsec_" + "A" * 200}, ["secret"]),
+        ({"url": receiver.url + "?pad=" + "x" * 2100}, ["url"]),
+        ({"url": "http://127.0.0.1:1/\u0000"}, None),
         ({"nodeId": "VGllck5vZGU6MQ"}, ["nodeId"]),
     ]
     for extra, field in cases:
+        if field is None:  # refused for the whole request (NUL): typed, never INTERNAL
+            body = await api.post(CREATE, {"input": {"url": receiver.url, **extra}})
+            assert body.get("data") is None and body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT", body
+            continue
         result = (await api.ok(CREATE, {"input": {"url": receiver.url, **extra}}))["createWebhook"]
         assert result["webhook"] is None and result["errors"][0]["field"] == field, result
     body = await api.post(CREATE, {"input": {"url": receiver.url, "eventTypes": ["NOPE"]}})
