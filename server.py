@@ -44,6 +44,7 @@ from resolvers.pipeline.reminders import start_reminders
 from schema import build_schema
 from schema.connection import CanopyTransportWS
 from schema.context import AppState, Context
+from schema.events.render import encode_message
 from schema.http import BodySizeLimit, Callers, RateLimit, RateLimiter, bearer
 from schema.request_body import bad_request, parse_body
 from schema.webhooks.delivery import start_worker as start_webhook_worker
@@ -80,7 +81,7 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
 
     async def send_json(self, message: Any) -> None:
         try:
-            await self.ws.send_text(orjson.dumps(message).decode())
+            await self.ws.send_text(encode_message(message))
         except WebSocketDisconnect as exc:
             raise WebSocketDisconnected from exc
 

@@ -77,6 +77,9 @@ def serve(args: argparse.Namespace) -> None:
         # Canopy's JSON request log is the one line per request (no query strings);
         # X-Forwarded-For is read by the app, only from CANOPY_TRUSTED_PROXIES.
         log_level="info", access_log=False, proxy_headers=False,
+        # Event messages are a few hundred bytes: per-message deflate would cost a zlib
+        # context per socket and a compression per socket per event for little gain.
+        ws_per_message_deflate=False,
     )
 
 

@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from schema.events.render import CanopyExecutor
 from schema.extensions import limit_extensions, log_errors
 from schema.relay import NODE_TYPES
 from schema.scalars import SCALAR_OVERRIDES
@@ -52,4 +53,5 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions=limit_extensions(production=production),
         scalar_overrides=SCALAR_OVERRIDES,
         config=StrawberryConfig(auto_camel_case=True, disable_field_suggestions=production),
+        execution_context_class=CanopyExecutor,
     )

@@ -17,6 +17,8 @@ from schema.http import peer_key, staff_key
 log = logging.getLogger("canopy.ws")
 TOKEN_REVOKED = 4403
 RATE_LIMITED = 4429
+RECHECK_SHARED_SECONDS = 5.0
+_RECHECKED: dict[str, tuple[float, Any]] = {}  # token -> (loop time checked, viewer or None)
 
 
 class CanopyTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
@@ -58,6 +60,22 @@ class CanopyTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
                 await self.watcher
         await super().shutdown()
 
+    async def _recheck(self, now: float, shared_for: float) -> Any:
+        """The token re-check, shared for a few seconds by the sockets of one token (a console
+        or integrator with many subscriptions would otherwise look it up once per socket)."""
+        params = self.context.connection_params or {}
+        key = str(params.get("authorization") or params.get("Authorization") or "")
+        found = _RECHECKED.get(key)
+        if found is None or now - found[0] >= shared_for:
+            if len(_RECHECKED) > 10_000:
+                _RECHECKED.clear()
+            found = _RECHECKED[key] = (now, asyncio.ensure_future(self.view.ws_viewer(self.context)))
+        try:
+            return await asyncio.shield(found[1])
+        except Exception:
+            _RECHECKED.pop(key, None)  # a failed check is not shared: the next one tries again
+            raise
+
     async def _watch(self) -> None:
         loop = asyncio.get_running_loop()
         ping_every = float(self.view.keep_alive_interval)
@@ -75,7 +93,7 @@ class CanopyTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
             if now >= next_check:
                 next_check = now + check_every
                 try:
-                    viewer = await self.view.ws_viewer(self.context)
+                    viewer = await self._recheck(now, min(RECHECK_SHARED_SECONDS, check_every / 2))
                 except Exception:  # noqa: BLE001 - the database may be back next time
                     log.exception("token re-check failed")
                     continue

@@ -29,15 +29,20 @@ class Event:
     )
     type: EventType  # type: ignore[valid-type]
     occurred_at: datetime
-    data: JSON
+    viewer: strawberry.Private[Viewer]
 
     @classmethod
     def from_entry(cls, entry: LogEntry, viewer: Viewer) -> Event:
         ev = entry.event
         return cls(
             entry=entry, cursor=cursor_of(ev.seq), type=EventType[ev.type],  # type: ignore[index]
-            occurred_at=ev.occurred_at, data=data_for(viewer, ev.data or {}),
+            occurred_at=ev.occurred_at, viewer=viewer,
         )
+
+    @strawberry.field
+    def data(self) -> JSON:
+        # Masked when selected: once per audience for a subscription (schema/events/render.py).
+        return data_for(self.viewer, self.entry.event.data or {})
 
     @strawberry.field(description="Where it happened; null for tenant-level events.")
     def node(self) -> TierNode | None:

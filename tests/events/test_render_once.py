@@ -1,0 +1,64 @@
+"""One event to many subscribers: executed and encoded once per audience, never shared across one."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import AsyncExitStack
+
+from db.models.core import Role
+from schema.events.render import ENCODED, RENDERED
+from tests.conftest import Api, Tenant
+from tests.events.conftest import Tree, add_customer, connect, emit, staff_token
+
+WITH_SUBJECT = """
+subscription($after: String) {
+  events(after: $after, types: [CUSTOMER_CREATED]) {
+    cursor data subject { ... on Customer { name email } }
+  }
+}"""
+
+
+async def test_an_audience_shares_one_execution_and_one_encoding(api: Api, tenant: Tenant, tree: Tree) -> None:
+    # given: 30 admins on one document, resuming from different cursors, and 5 integrators
+    await emit(api, tenant, tree, "A1", 3, type="CUSTOMER_CREATED")
+    integrator = await staff_token(api, tenant, tree, Role.INTEGRATOR)
+    async with AsyncExitStack() as stack:
+        admins = [await stack.enter_async_context(connect(api.app, tenant.token)) for _ in range(30)]
+        others = [await stack.enter_async_context(connect(api.app, integrator)) for _ in range(5)]
+        for i, ws in enumerate(admins):
+            await ws.subscribe("1", {"after": str(i % 4)}, query=WITH_SUBJECT)
+        for ws in others:
+            await ws.subscribe("1", {"after": "3"}, query=WITH_SUBJECT)
+        await asyncio.sleep(0.3)  # every stream has replayed and is live
+        for i, ws in enumerate(admins):
+            await ws.events(3 - i % 4)  # the replayed part
+        executions, encodings = RENDERED.executions, ENCODED.encodings
+        # when: one event
+        await add_customer(api, tenant, tree, "A1", email="ada@example.com", phone="+4915112345678")
+        got = [(await ws.events(1))[0] for ws in admins]
+        masked = [(await ws.events(1))[0] for ws in others]
+    # then: two audiences, each executed and encoded once, each with its own view
+    assert RENDERED.executions - executions == 2
+    assert ENCODED.encodings - encodings == 2
+    assert {e["cursor"] for e in got + masked} == {"4"}
+    assert all(e["data"]["email"] == "ada@example.com" for e in got)
+    assert all(e["subject"] == {"name": "Ada", "email": "ada@example.com"} for e in got)
+    assert all(e["data"]["email"] == "a***@example.com" for e in masked)
+    assert all(e["subject"] == {"name": "Ada", "email": "a***@example.com"} for e in masked)
+
+
+async def test_scopes_are_separate_audiences(api: Api, tenant: Tenant, tree: Tree) -> None:
+    # given: managers of A and of B on the same document
+    manager_a = await staff_token(api, tenant, tree, Role.MANAGER, "A")
+    manager_b = await staff_token(api, tenant, tree, Role.MANAGER, "B")
+    async with connect(api.app, manager_a) as in_a, connect(api.app, manager_b) as in_b:
+        await in_a.subscribe("1")
+        await in_b.subscribe("1")
+        await asyncio.sleep(0.3)
+        # when: an event in A, then one in B
+        await emit(api, tenant, tree, "A1", 1)
+        await emit(api, tenant, tree, "B1", 1)
+        seen_a, seen_b = await in_a.events(1), await in_b.events(1)
+    # then: neither sees the other's
+    assert seen_a[0]["node"] == {"code": "A1"}
+    assert seen_b[0]["node"] == {"code": "B1"}
