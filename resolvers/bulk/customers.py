@@ -107,8 +107,9 @@ class CustomerImport:
                 parsed.append(_parse(row))
             except DomainError as exc:
                 parsed.append(errors_of(exc, row.line, _column_of))
+        keys = {record_key(row.values) for row in rows}
         batch = await _Batch.load(session, [p for p in parsed if isinstance(p, dict)],
-                                  {} if write else self.would_create, self.carried)
+                                  {} if write else self.would_create, self.carried, keys)
         results: list[RowResult] = []
         for row, values in zip(rows, parsed, strict=True):
             if not isinstance(values, list):
@@ -192,9 +193,9 @@ class _Batch:
 
     @classmethod
     async def load(cls, session: AsyncSession, batch: list[dict[str, Any]], created: dict[str, _New],
-                   carried_rows: dict[str, dict[int, dict[str, Any]]]) -> _Batch:
+                   carried_rows: dict[str, dict[int, dict[str, Any]]], keys: set[str | None]) -> _Batch:
         """`created`: customers earlier batches of a dry run would have created, by externalRef;
-        `carried_rows`: values of earlier rows carried into later ones, by record key."""
+        `carried_rows`: values of earlier rows carried into later ones, by record key (`keys`: this batch's)."""
         from schema.relay import decode_id
 
         refs = {v["external_ref"].strip() for v in batch if v.get("external_ref")}
@@ -208,7 +209,7 @@ class _Batch:
         carried = {r: created[r] for r in refs if r in created}
         codes = {v["node_id"].strip() for v in batch if v.get("node_id")}
         node_ids = ({c.node_id for c in customers} | {c.node_id for c in carried.values()}
-                    | {v["node_id"] for rows in carried_rows.values() for v in rows.values()})
+                    | {v["node_id"] for k in keys if k in carried_rows for v in carried_rows[k].values()})
         nodes = (await session.scalars(
             select(TierNode).where(or_(TierNode.code.in_(codes), TierNode.id.in_(node_ids)))
         )).all() if codes or node_ids else []

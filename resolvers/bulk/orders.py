@@ -153,7 +153,8 @@ class OrderImport:
                 parsed.append(_parse(row.values))
             except DomainError as exc:
                 parsed.append(errors_of(exc, row.line, _column_of))
-        ok = [p for p in parsed if isinstance(p, dict)] + [v for _, v in self.carried.values()]
+        refs = {self.key_of(row.values) for row in rows}
+        ok = [p for p in parsed if isinstance(p, dict)] + [v for r, (_, v) in self.carried.items() if r in refs]
         customers = await _ids(session, Customer.external_ref, Customer.id, {p["customer"] for p in ok})
         stores = await _ids(session, TierNode.code, TierNode.id, {p["store"] for p in ok})
         existing = dict((await session.execute(
