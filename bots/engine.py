@@ -9,8 +9,9 @@ tables the engine touches itself are its own chat link and state tables.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
-from bots import customers, flows, pipeline
+from bots import answers, customers, flows, pipeline
 from bots.client import GraphQLClient, OperationFailed, OperationUnavailable
 from bots.i18n import Translator
 from bots.replies import Incoming, Reply
@@ -65,6 +66,11 @@ class Engine:
         if command == "unlink":
             return await self._unlink(turn, linked.account)
         replies = await self._dispatch(turn, command, args)
+        buttons = answers.offered(replies)
+        if buttons is not None:
+            turn.state.data["offered"] = buttons
+        elif replies and not turn.keep_offered:
+            turn.state.data.pop("offered", None)
         try:
             await turn.state.save()
         except StaleState:
@@ -74,9 +80,7 @@ class Engine:
     async def _dispatch(self, turn: Turn, command: str | None, args: str) -> list[Reply]:
         try:
             if turn.msg.callback is not None:
-                fields = turn.msg.callback.split(":")
-                handler = CALLBACKS.get(fields[0])
-                return await handler(turn, fields[1:]) if handler else turn.say("error.stale_button")
+                return await self._press(turn, turn.msg.callback)
             if command is not None:
                 return await self._command(turn, command, args)
             return await self._free_text(turn, (turn.msg.text or "").strip())
@@ -84,6 +88,11 @@ class Engine:
             return turn.say("error.unavailable")
         except OperationFailed:
             return turn.say("error.internal")
+
+    async def _press(self, turn: Turn, data: str) -> list[Reply]:
+        fields = data.split(":")
+        handler = CALLBACKS.get(fields[0])
+        return await handler(turn, fields[1:]) if handler else turn.say("error.stale_button")
 
     async def _command(self, turn: Turn, command: str, args: str) -> list[Reply]:
         if command == "start":
@@ -101,8 +110,12 @@ class Engine:
         return await handler(turn, args)
 
     async def _free_text(self, turn: Turn, text: str) -> list[Reply]:
+        data = answers.pressed(text, turn.state.data.get("offered"))
+        if data is not None:  # typed instead of tapped: as a new message, not an edit of the old
+            return [replace(r, edit=False) for r in await self._press(turn, data)]
         flow = turn.state.flow
         if flow is None:
+            turn.keep_offered = True
             return turn.say("error.free_text")
         if not text:
             return turn.say("error.empty")
@@ -110,6 +123,7 @@ class Engine:
             return turn.say("error.too_long", limit=MAX_INPUT, length=len(text))
         step = STEPS.get((flow["name"], flow["step"]))
         if step is None:  # a step expecting a button, not text
+            turn.keep_offered = True
             return turn.say("flow.use_buttons")
         return await step(turn, text)
 

@@ -1,4 +1,9 @@
-"""Guided conversations: /log (customer → kind → summary → confirm) and /ticket."""
+"""Guided conversations: /log (customer → kind → summary → confirm) and /ticket.
+
+`/log visit Showed the new matcha set` gives kind and summary at once: with a customer in
+context it goes straight to Confirm, else it asks who and then confirms; each step is
+skipped when its answer is known.
+"""
 
 from __future__ import annotations
 
@@ -22,16 +27,16 @@ MAX_SUBJECT = 200
 
 # ---------- choosing the customer (shared by both flows) ----------
 
-async def _begin(turn: Turn, name: str, gid: str | None) -> list[Reply]:
-    """Start flow `name` for customer `gid`, or ask who it is about."""
+async def _begin(turn: Turn, name: str, gid: str | None, **answers: Any) -> list[Reply]:
+    """Start flow `name` for customer `gid` with the `answers` already given, or ask who it is about."""
     if gid is not None:
         ref = await customer_ref(turn, gid)
         if ref is not None:
-            turn.state.start_flow(name, "customer")
+            turn.state.start_flow(name, "customer", **answers)
             return await _with_customer(turn, ref)
         if context_customer(turn) == gid:
             turn.state.customer = None
-    turn.state.start_flow(name, "customer")
+    turn.state.start_flow(name, "customer", **answers)
     return turn.say("flow.ask_customer")
 
 
@@ -67,6 +72,8 @@ async def _with_customer(turn: Turn, ref: dict[str, Any]) -> list[Reply]:
     flow["customer"] = {"id": ref["id"], "name": ref["name"]}
     turn.state.customer = flow["customer"]
     if flow["name"] == "log":
+        if flow.get("kind"):
+            return _kind_chosen(turn, flow, flow["kind"])
         flow["step"] = "kind"
         buttons = [Button(turn.t(f"kind.{k}"), f"k:{flow['serial']}:{k}") for k in KINDS]
         return [Reply(turn.t("log.ask_kind", name=ref["name"]), rows(*buttons, per_row=2))]
@@ -86,9 +93,27 @@ def _current(turn: Turn, name: str | None, step: str, serial: str | None) -> dic
 
 # ---------- /log ----------
 
+def split_kind(turn: Turn, text: str) -> tuple[str | None, str]:
+    """("VISIT", "Showed the new matcha set") for "visit Showed the new matcha set" (or "拜访 ...",
+    "拜访..."): a kind by its name in English or the reader's language, then the rest."""
+    stripped = text.strip()
+    folded = stripped.casefold()
+    for kind in KINDS:
+        for name in {kind.casefold(), turn.t(f"kind.{kind}").casefold()}:
+            rest = folded[len(name):]
+            # a Chinese kind may run into the summary; a Latin one ends at a space
+            if folded.startswith(name) and (not rest or rest[0].isspace() or not name.isascii()):
+                return kind, stripped[len(name):].strip(" \t:：,，-—")
+    return None, stripped
+
+
 async def log_command(turn: Turn, args: str) -> list[Reply]:
     turn.api.operation("LogInteraction")
-    return await _begin(turn, "log", context_customer(turn))
+    kind, summary = split_kind(turn, args)
+    if len(summary) > MAX_TEXT:
+        return turn.say("error.too_long", limit=MAX_TEXT, length=len(summary))
+    answers = {k: v for k, v in (("kind", kind), ("summary", summary)) if v}
+    return await _begin(turn, "log", context_customer(turn), **answers)
 
 
 async def on_log(turn: Turn, fields: list[str]) -> list[Reply]:
@@ -104,17 +129,23 @@ async def on_kind(turn: Turn, fields: list[str]) -> list[Reply]:
 
 
 async def kind_step(turn: Turn, text: str) -> list[Reply]:
-    wanted = text.strip().lower()
-    for kind in KINDS:
-        if wanted in {kind.lower(), turn.t(f"kind.{kind}").lower()}:
-            flow = turn.state.flow
-            assert flow is not None
-            return _kind_chosen(turn, flow, kind)
-    return turn.say("log.bad_kind")
+    """The kind typed, alone or with the summary ("visit Showed the new matcha set")."""
+    kind, summary = split_kind(turn, text)
+    if kind is None:
+        return turn.say("log.bad_kind")
+    if len(summary) > MAX_TEXT:
+        return turn.say("error.too_long", limit=MAX_TEXT, length=len(summary))
+    flow = turn.state.flow
+    assert flow is not None
+    if summary:
+        flow["summary"] = summary
+    return _kind_chosen(turn, flow, kind)
 
 
 def _kind_chosen(turn: Turn, flow: dict[str, Any], kind: str) -> list[Reply]:
     flow.update(kind=kind, step="summary")
+    if flow.get("summary"):
+        return _confirm_log(turn, flow)
     return turn.say("log.ask_summary", kind=turn.t(f"kind.{kind}"))
 
 
@@ -123,9 +154,14 @@ async def summary_step(turn: Turn, text: str) -> list[Reply]:
         return turn.say("error.too_long", limit=MAX_TEXT, length=len(text))
     flow = turn.state.flow
     assert flow is not None
-    flow.update(summary=text, step="confirm")
+    flow["summary"] = text
+    return _confirm_log(turn, flow)
+
+
+def _confirm_log(turn: Turn, flow: dict[str, Any]) -> list[Reply]:
+    flow["step"] = "confirm"
     body = turn.t("log.confirm", kind=turn.t(f"kind.{flow['kind']}"), name=flow["customer"]["name"],
-                  summary=text)
+                  summary=flow["summary"])
     return [Reply(body, _confirm_buttons(turn, flow))]
 
 

@@ -44,6 +44,19 @@ def catalog_name(locale: str | None) -> str:
 
 
 @cache
+def words(key: str) -> frozenset[str]:
+    """A "|"-separated word list of every catalog (a yes typed in Chinese to an English bot counts)."""
+    from bots.answers import normal
+
+    found: set[str] = set()
+    for path in LOCALES.glob("*.json"):
+        message = _catalog(path.stem).get(key)
+        if isinstance(message, str):
+            found.update(normal(w) for w in message.split("|") if w.strip())
+    return frozenset(found)
+
+
+@cache
 def _babel_locale(locale: str | None) -> Locale:
     try:
         return Locale.parse((locale or DEFAULT).replace("-", "_"))

@@ -24,6 +24,8 @@ class Turn:
     state: ChatState
     api: GraphQLClient
     t: Translator
+    # A hint about the buttons above ("use the buttons") leaves them answerable by text.
+    keep_offered: bool = False
 
     @property
     def channel(self) -> str:

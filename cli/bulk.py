@@ -113,6 +113,7 @@ async def import_into(db: Database, args: argparse.Namespace) -> int:
         f"{summary.rows} rows in {seconds:.1f} s ({summary.rows / seconds if seconds else 0:,.0f} rows/s): "
         f"{summary.created} {verb}created, {summary.updated} {verb}updated, "
         f"{summary.unchanged} unchanged, {summary.rejected} rejected"
+        + (f", {summary.superseded} carried into a later row of the same record" if summary.superseded else "")
     )
     if summary.rejected:
         first = summary.errors[0]

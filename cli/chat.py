@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bots.client import GraphQLClient
 from bots.engine import Engine
-from bots.replies import Button, Incoming, Reply
+from bots.replies import Incoming, Reply
 from config import Settings
 from db.migrate import migrate
 from db.models.core import Staff, Tenant
@@ -106,13 +106,13 @@ async def console_chat(args: argparse.Namespace, settings: Settings) -> None:
 
 
 class Console:
-    """The console adapter: lines in, replies out; buttons become numbered choices."""
+    """The console adapter: lines in, replies out; buttons become numbered choices, which the
+    engine takes by number or label like any typed answer (bots/answers.py)."""
 
     def __init__(self, engine: Engine, chat_id: str, out: TextIO) -> None:
         self.engine = engine
         self.chat_id = chat_id
         self.out = out
-        self.choices: list[Button] = []
 
     async def linked_as(self, viewer: Viewer) -> bool:
         from resolvers.chat.links import viewer_for_chat
@@ -127,9 +127,7 @@ class Console:
             if not line or line.strip() == "/quit":
                 return
             text = line.rstrip("\n")
-            if text.strip().isdigit() and 0 < int(text) <= len(self.choices):
-                await self.press(self.choices[int(text) - 1].data)
-            elif text.strip():
+            if text.strip():
                 await self.send(text)
 
     async def send(self, text: str) -> None:
@@ -143,7 +141,6 @@ class Console:
             print(("↻ " if reply.edit else "") + reply.text, file=self.out)
             buttons = [b for row in reply.buttons for b in row]
             if buttons:
-                self.choices = buttons
                 print("  ".join(f"[{i}] {b.label}" for i, b in enumerate(buttons, start=1)), file=self.out)
         self.out.flush()
 

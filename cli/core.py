@@ -20,6 +20,8 @@ def register(sub: Any) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--log-level", choices=["debug", "info", "warning"], default="info",
+                   help="Canopy's and uvicorn's log level (debug adds e.g. each reminder claimed without a chat bot)")
     p.set_defaults(func=serve)
 
     p = sub.add_parser("migrate", help="apply database migrations")
@@ -71,12 +73,12 @@ def serve(args: argparse.Namespace) -> None:
     from logs import configure_logging
 
     _check_port(args.host, args.port)
-    configure_logging(logging.INFO)
+    configure_logging(getattr(logging, args.log_level.upper()))
     uvicorn.run(
         "server:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
         # Canopy's JSON request log is the one line per request (no query strings);
         # X-Forwarded-For is read by the app, only from CANOPY_TRUSTED_PROXIES.
-        log_level="info", access_log=False, proxy_headers=False,
+        log_level=args.log_level, access_log=False, proxy_headers=False,
         # Event messages are a few hundred bytes: per-message deflate would cost a zlib
         # context per socket and a compression per socket per event for little gain.
         ws_per_message_deflate=False,

@@ -1,7 +1,10 @@
-"""Customer rows for `canopy import customers`: upsert by externalRef, node by code.
+"""Customer rows for `canopy import customers`: by global id (`id`, as exported) or upsert by
+externalRef, node by code.
 
 Values are checked by resolvers/customers.py's own validator; this module only
-looks up a whole batch at once (3 statements) instead of row by row.
+looks up a whole batch at once (4 statements) instead of row by row. Rows naming the same
+customer are applied as one: each is validated, the earlier ones are carried into the last
+(its columns over theirs), so a file's net change is what is written and compared.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from db.base import new_id, utcnow
 from db.models.customers import Customer, CustomerTag
 from db.models.tree import TierNode
 from db.outbox import emit
-from resolvers.bulk.importer import Outcome, RowError, RowResult, SourceRow, errors_of
+from resolvers.bulk.importer import Outcome, Rejected, RowError, RowResult, SourceRow, errors_of
 from resolvers.common.errors import DomainError, ErrorCode, Problems
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
@@ -31,10 +34,10 @@ from resolvers.tree.settings import NodeSettingsValues, effective_settings, regi
 # File column -> Customer attribute; the same names as the GraphQL input.
 COLUMNS = {
     "externalRef": "external_ref", "node": "node_id", "name": "name", "email": "email",
-    "phone": "phone", "locale": "locale", "tags": "tags", "attributes": "attributes",
+    "phone": "phone", "locale": "locale", "tags": "tags", "attributes": "attributes", "id": "id",
 }
-EXPORT_ONLY = frozenset({"id", "createdAt", "updatedAt"})
-_FIELD_TO_COLUMN = {"nodeId": "node", **{c: c for c in COLUMNS}}
+EXPORT_ONLY = frozenset({"createdAt", "updatedAt"})
+_FIELD_TO_COLUMN = {"nodeId": "node", "external_ref": "externalRef", **{c: c for c in COLUMNS}}
 TAG_SEPARATOR = ";"
 
 
@@ -68,6 +71,17 @@ def _parse(row: SourceRow) -> dict[str, Any]:
     return out
 
 
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else "" if value is None else str(value).strip()
+
+
+def record_key(values: dict[str, Any]) -> str | None:
+    """The customer a row names: its global id when given, else its externalRef."""
+    if gid := _text(values.get("id")):
+        return "id:" + gid
+    return "ref:" + ref if (ref := _text(values.get("externalRef"))) else None
+
+
 class CustomerImport:
     operation = "importCustomers"
     columns = frozenset(COLUMNS)
@@ -77,6 +91,11 @@ class CustomerImport:
         # A dry run commits nothing, so a later batch would not find the customers an
         # earlier one "created": it remembers them, and a repeated ref counts once.
         self.would_create: dict[str, _New] = {}
+        # Rows carried into a later row naming the same customer: record key -> line -> values.
+        self.carried: dict[str, dict[int, dict[str, Any]]] = {}
+
+    def key_of(self, values: dict[str, Any]) -> str | None:
+        return record_key(values)
 
     async def run(
         self, session: AsyncSession, viewer: Viewer, rows: Sequence[SourceRow], *, write: bool
@@ -88,17 +107,18 @@ class CustomerImport:
                 parsed.append(_parse(row))
             except DomainError as exc:
                 parsed.append(errors_of(exc, row.line, _column_of))
+        keys = {record_key(row.values) for row in rows}
         batch = await _Batch.load(session, [p for p in parsed if isinstance(p, dict)],
-                                  {} if write else self.would_create)
+                                  {} if write else self.would_create, self.carried, keys)
         results: list[RowResult] = []
         for row, values in zip(rows, parsed, strict=True):
-            if isinstance(values, list):
-                results.append(values)
-                continue
-            try:
-                results.append(batch.upsert(session, viewer, values, write=write))
-            except DomainError as exc:
-                results.append(errors_of(exc, row.line, _column_of))
+            if not isinstance(values, list):
+                try:
+                    results.append(batch.upsert(session, viewer, values, row, write=write))
+                    continue
+                except DomainError as exc:
+                    values = errors_of(exc, row.line, _column_of)
+            results.append(batch.without(session, viewer, row, values, write=write))
         if write:
             await session.flush()  # updates of existing customers (audited by the flush)
             await batch.insert_new(session, viewer.tenant_id)
@@ -156,10 +176,12 @@ class _Batch:
     """What a batch's rows refer to, loaded in 3 statements, and the customers it touched."""
 
     def __init__(self, customers: Sequence[Customer], nodes: Sequence[TierNode],
-                 ancestors: dict[int, TierNode]) -> None:
+                 ancestors: dict[int, TierNode], carried: dict[str, dict[int, dict[str, Any]]]) -> None:
         self.known: dict[str, Customer | _New] = {c.external_ref: c for c in customers if c.external_ref}
-        self.tags_before = {c.external_ref: set(c.tags or []) for c in customers}
-        self.touched: dict[str, Customer | _New] = {}  # by externalRef
+        self.by_id: dict[int, Customer] = {c.id: c for c in customers}
+        self.tags_before = {c.id: set(c.tags or []) for c in customers}
+        self.touched: dict[int, Customer | _New] = {}  # by id
+        self.carried = carried
         self.nodes: dict[str | int, TierNode] = {}
         self.settings: dict[int, NodeSettingsValues] = {}
         self.regions: dict[int, str | None] = {}  # per node, not per row: parsing a locale is slow
@@ -170,15 +192,24 @@ class _Batch:
             self.regions[n.id] = region_of(self.settings[n.id].locale)
 
     @classmethod
-    async def load(cls, session: AsyncSession, batch: list[dict[str, Any]], created: dict[str, _New]) -> _Batch:
-        """`created`: customers earlier batches of a dry run would have created, by externalRef."""
+    async def load(cls, session: AsyncSession, batch: list[dict[str, Any]], created: dict[str, _New],
+                   carried_rows: dict[str, dict[int, dict[str, Any]]], keys: set[str | None]) -> _Batch:
+        """`created`: customers earlier batches of a dry run would have created, by externalRef;
+        `carried_rows`: values of earlier rows carried into later ones, by record key (`keys`: this batch's)."""
+        from schema.relay import decode_id
+
         refs = {v["external_ref"].strip() for v in batch if v.get("external_ref")}
+        ids = {pk for v in batch if v.get("id") and (pk := decode_id(v["id"].strip(), "Customer"))}
         customers = (await session.scalars(
             select(Customer).where(Customer.external_ref.in_(refs))
         )).all() if refs else []
+        if ids - {c.id for c in customers}:
+            customers = [*customers, *(await session.scalars(select(Customer).where(
+                Customer.id.in_(ids - {c.id for c in customers}), Customer.erased_at.is_(None)))).all()]
         carried = {r: created[r] for r in refs if r in created}
         codes = {v["node_id"].strip() for v in batch if v.get("node_id")}
-        node_ids = {c.node_id for c in customers} | {c.node_id for c in carried.values()}
+        node_ids = ({c.node_id for c in customers} | {c.node_id for c in carried.values()}
+                    | {v["node_id"] for k in keys if k in carried_rows for v in carried_rows[k].values()})
         nodes = (await session.scalars(
             select(TierNode).where(or_(TierNode.code.in_(codes), TierNode.id.in_(node_ids)))
         )).all() if codes or node_ids else []
@@ -186,14 +217,16 @@ class _Batch:
         ancestors = {a.id: a for a in (await session.scalars(
             select(TierNode).where(TierNode.id.in_(ancestor_ids))
         )).all()} if ancestor_ids else {}
-        loaded = cls(customers, nodes, ancestors)
+        loaded = cls(customers, nodes, ancestors, carried_rows)
         for ref, customer in carried.items():
             if ref not in loaded.known:
                 loaded.known[ref] = customer
-                loaded.tags_before[ref] = set()
+                loaded.tags_before[customer.id] = set()
         return loaded
 
-    def _node(self, viewer: Viewer, code: Any, existing: Customer | None) -> TierNode:
+    def _node(self, viewer: Viewer, code: Any, existing: Customer | _New | None, carried: dict[str, Any]) -> TierNode:
+        if code is None and "node_id" in carried:
+            return self.nodes[carried["node_id"]]
         if code is None and existing is not None:
             return self.nodes[existing.node_id]
         node = self.nodes.get((code or "").strip())
@@ -202,17 +235,45 @@ class _Batch:
             raise DomainError(ErrorCode.NOT_FOUND, message, "nodeId")
         return node
 
-    def upsert(self, session: AsyncSession, viewer: Viewer, values: dict[str, Any], *, write: bool) -> Outcome:
-        """Validate one row, then (when `write`) apply it; nothing is applied when it is invalid."""
-        ref = (values.pop("external_ref", None) or "").strip()
-        if not ref:
-            raise DomainError(ErrorCode.INVALID, "externalRef is required to import (it is the upsert key)", "externalRef")
+    def _identify(self, values: dict[str, Any]) -> tuple[str, Customer | _New | None]:
+        """(externalRef or "", the customer the row names or None for a new one)."""
+        from schema.relay import decode_id
+
+        ref = _text(values.pop("external_ref", None))
+        gid = _text(values.pop("id", None))
         if len(ref) > 100:
             raise DomainError(ErrorCode.INVALID, "externalRef is at most 100 characters", "externalRef")
-        existing = self.known.get(ref)
-        node = self._node(viewer, values.pop("node_id", None), existing)
-        node_settings = self.settings[node.id]
-        if existing is None:
+        if gid:
+            existing = self.by_id.get(decode_id(gid, "Customer") or -1)
+            if existing is not None:
+                holder = self.known.get(ref) if ref else None
+                if holder is not None and holder is not existing:
+                    raise DomainError(ErrorCode.CONFLICT, f"externalRef {ref!r} belongs to another customer",
+                                      "externalRef")
+                return ref, existing
+            if not ref:  # another tenant's or an erased customer's id, and nothing to create it by
+                raise DomainError(ErrorCode.NOT_FOUND, f"no customer with id {gid!r}", "id")
+        if not ref:
+            raise DomainError(ErrorCode.INVALID, "externalRef (or the id of an exported customer) is "
+                              "required to import: it is the upsert key", "externalRef")
+        return ref, self.known.get(ref)
+
+    def _carried(self, key: str, line: int) -> dict[str, Any]:
+        """The earlier rows' values for this customer, each later one's over the one before."""
+        out: dict[str, Any] = {}
+        for earlier in sorted(n for n in self.carried.get(key, {}) if n < line):
+            out.update(self.carried[key][earlier])
+        return out
+
+    def upsert(self, session: AsyncSession, viewer: Viewer, values: dict[str, Any], row: SourceRow, *,
+               write: bool) -> Outcome:
+        """Validate one row, then (when `write`) apply it with the rows carried into it;
+        nothing is applied when it is invalid."""
+        key = record_key(row.values) or ""
+        ref, existing = self._identify(values)
+        carried = self._carried(key, row.line)
+        node = self._node(viewer, values.pop("node_id", None), existing, carried)
+        if existing is None and "name" not in carried:
             values.setdefault("name", None)
         problems = Problems()
         email = values.get("email")
@@ -225,27 +286,52 @@ class _Batch:
         problems.raise_if_any()
         cleaned["node_id"] = node.id
         if cleaned.get("locale", "") is None:
-            cleaned["locale"] = node_settings.locale  # empty means the store's, as on create
+            cleaned["locale"] = self.settings[node.id].locale  # empty means the store's, as on create
+        if existing is not None and ref and ref != existing.external_ref:
+            cleaned["external_ref"] = ref  # a customer found by id gets the ref the file gives it
+        if row.later:
+            self.carried.setdefault(key, {})[row.line] = cleaned
+            return Outcome.SUPERSEDED
+        return self._apply(session, ref, existing, {**carried, **cleaned}, write=write)
+
+    def without(self, session: AsyncSession, viewer: Viewer, row: SourceRow, errors: list[RowError], *,
+                write: bool) -> list[RowError]:
+        """A rejected row; when it was the last of its customer, the rows carried so far are applied."""
+        key = record_key(row.values)
+        carried = self._carried(key, row.line) if key and not row.later else {}
+        if not carried:
+            return errors
+        try:
+            ref, existing = self._identify({"external_ref": row.values.get("externalRef"), "id": row.values.get("id")})
+        except DomainError:  # it names the customer differently than the rows before it: nothing to carry
+            return errors
+        return Rejected(errors, self._apply(session, ref, existing, carried, write=write))
+
+    def _apply(self, session: AsyncSession, ref: str, existing: Customer | _New | None,
+               cleaned: dict[str, Any], *, write: bool) -> Outcome:
+        node_id = cleaned["node_id"]
         if existing is None:
             customer = _New(id=new_id(), external_ref=ref, **cleaned)
             if customer.locale is None:
-                customer.locale = node_settings.locale
+                customer.locale = self.settings[node_id].locale
             customer.search_text = search_text(customer)  # type: ignore[arg-type]
             self.known[ref] = customer
-            self.tags_before[ref] = set()
+            self.tags_before[customer.id] = set()
             if write:
-                self.touched[ref] = customer
-                emit(session, "CUSTOMER_CREATED", subject=customer, node_id=node.id)
+                self.touched[customer.id] = customer
+                emit(session, "CUSTOMER_CREATED", subject=customer, node_id=node_id)
             return Outcome.CREATED
-        changed = [k for k in EDITABLE if k in cleaned and getattr(existing, k) != cleaned[k]]
+        changed = [k for k in (*EDITABLE, "external_ref") if k in cleaned and getattr(existing, k) != cleaned[k]]
         if not changed:
             return Outcome.UNCHANGED
         if write:
             for key in changed:
                 setattr(existing, key, cleaned[key])
             existing.search_text = search_text(existing)  # type: ignore[arg-type]
-            self.touched[ref] = existing
-            emit(session, "CUSTOMER_UPDATED", subject=existing, node_id=node.id, data={"fields": changed})
+            self.touched[existing.id] = existing
+            if "external_ref" in changed:
+                self.known[existing.external_ref] = existing  # type: ignore[index]
+            emit(session, "CUSTOMER_UPDATED", subject=existing, node_id=node_id, data={"fields": changed})
         return Outcome.UPDATED
 
     async def insert_new(self, session: AsyncSession, tenant_id: int) -> None:
@@ -265,8 +351,8 @@ class _Batch:
         """customer_tag rows follow each touched customer's final tags (one DELETE, one INSERT at most)."""
         removed: list[tuple[int, str]] = []
         added: list[dict[str, Any]] = []
-        for ref, customer in self.touched.items():
-            before, after = self.tags_before[ref], set(customer.tags or [])
+        for customer_id, customer in self.touched.items():
+            before, after = self.tags_before[customer_id], set(customer.tags or [])
             removed += [(customer.id, t) for t in sorted(before - after)]
             added += [{"tenant_id": tenant_id, "id": new_id(), "customer_id": customer.id, "tag": t}
                       for t in sorted(after - before)]

@@ -33,6 +33,9 @@ from resolvers.common.viewer import Viewer
 class SourceRow:
     line: int  # where the record starts in the file, 1-based (the CSV header is line 1)
     values: dict[str, Any]  # column -> value; a column absent from the file is absent here
+    # A later row of the file names the same record (spec.key_of): this one is validated and
+    # carried into it rather than written, so the file's net change is written once.
+    later: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,20 @@ class Outcome(enum.StrEnum):
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+    SUPERSEDED = "superseded"  # valid, carried into a later row of the same record
+
+
+class Rejected(list[RowError]):
+    """A rejected last row of a record whose earlier rows were carried: those are written
+    without it, and the first of them counts as `carried` instead of superseded."""
+
+    def __init__(self, errors: list[RowError], carried: Outcome) -> None:
+        super().__init__(errors)
+        self.carried = carried
 
 
 RowResult = Outcome | list[RowError]
+WRITES = (Outcome.CREATED, Outcome.UPDATED)
 
 
 class ImportSpec(Protocol):
@@ -58,6 +72,10 @@ class ImportSpec(Protocol):
     operation: str  # the audit operation, e.g. "importCustomers"
     columns: frozenset[str]  # accepted columns
     ignored: frozenset[str]  # read-only columns of our own exports, skipped
+
+    def key_of(self, values: dict[str, Any]) -> str | None:
+        """Which record a row names (its upsert key), for finding repeats; None: no key."""
+        ...
 
     async def run(
         self, session: AsyncSession, viewer: Viewer, rows: Sequence[SourceRow], *, write: bool
@@ -72,6 +90,7 @@ class Summary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    superseded: int = 0
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
 
@@ -81,6 +100,9 @@ class Summary:
             setattr(self, result.value, getattr(self, result.value) + 1)
         else:
             self.rejected += 1
+            if isinstance(result, Rejected):  # an earlier row took its place after all
+                self.superseded -= 1
+                setattr(self, result.carried.value, getattr(self, result.carried.value) + 1)
 
 
 def errors_of(exc: DomainError, line: int, column_of: Callable[[tuple[str, ...] | None], str | None]) -> list[RowError]:
@@ -103,9 +125,28 @@ def detect_format(path: Path) -> str:
 
 
 def read_rows(path: Path, spec: ImportSpec, fmt: str | None = None) -> Iterator[SourceRow | RowError]:
-    """The file's records, streamed; malformed records come out as RowErrors."""
+    """The file's records, streamed; malformed records come out as RowErrors.
+
+    A first pass finds the keys the file repeats (memory: the set of its keys, then the last
+    line of each repeated one), so that each row knows whether a later one names its record.
+    """
     fmt = fmt or detect_format(path)
-    return _read_jsonl(path, spec) if fmt == "jsonl" else _read_csv(path, spec)
+    read = _read_jsonl if fmt == "jsonl" else _read_csv
+    seen: set[str] = set()
+    last: dict[str, int] = {}
+    for record in read(path, spec):
+        if isinstance(record, SourceRow) and (key := spec.key_of(record.values)) is not None:
+            if key in seen:
+                last[key] = record.line
+            else:
+                seen.add(key)
+    seen.clear()
+    for record in read(path, spec):
+        if last and isinstance(record, SourceRow):
+            key = spec.key_of(record.values)
+            if key is not None and last.get(key, 0) > record.line:
+                record = SourceRow(record.line, record.values, later=True)
+        yield record
 
 
 def _read_csv(path: Path, spec: ImportSpec) -> Iterator[SourceRow | RowError]:
@@ -234,7 +275,7 @@ async def _run_batch(
         async with db.session(tenant_id=viewer.tenant_id) as session:
             async with unit_of_work(session, operation=spec.operation):
                 results = await spec.run(session, viewer, rows, write=True)
-                if not any(r in (Outcome.CREATED, Outcome.UPDATED) for r in results):
+                if not any(r in WRITES or (isinstance(r, Rejected) and r.carried in WRITES) for r in results):
                     raise _NothingToWrite(results)
         return results
     except _NothingToWrite as done:

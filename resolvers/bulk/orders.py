@@ -5,6 +5,8 @@ re-run replays the same order instead of creating another, and different content
 under the same ref is a CONFLICT: orders are immutable except for their status,
 which the import moves along the status machine (pay, fulfil, cancel, refund)
 with the same services the API uses. Each row runs in a savepoint: all or nothing.
+Rows repeating a ref must repeat its content; the last one's status is the one the
+order is moved to, the earlier ones are checked and counted as superseded.
 """
 
 from __future__ import annotations
@@ -25,13 +27,14 @@ from db.models.core import IdempotencyKey
 from db.models.customers import Customer
 from db.models.orders import Order, OrderStatus
 from db.models.tree import TierNode
-from resolvers.bulk.importer import Outcome, RowError, RowResult, SourceRow, errors_of
+from resolvers.bulk.importer import Outcome, Rejected, RowError, RowResult, SourceRow, errors_of
 from resolvers.common.errors import DomainError, ErrorCode, Problems
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
 from resolvers.orders import orders
 
 COLUMNS = frozenset({"externalRef", "customer", "store", "currency", "placedAt", "paidAt", "status", "lines"})
+CONTENT = ("customer", "store", "currency", "placed_at", "lines")  # what a repeated ref must repeat
 _FIELD_TO_COLUMN = {"customerId": "customer", "storeId": "store", "idempotencyKey": "externalRef",
                     "id": "status", **{c: c for c in COLUMNS}}
 KEY_PREFIX = "import:"
@@ -132,6 +135,13 @@ class OrderImport:
     columns = COLUMNS
     ignored: frozenset[str] = frozenset()
 
+    def __init__(self) -> None:
+        self.carried: dict[str, tuple[int, dict[str, Any]]] = {}  # ref -> (line, values) of its earlier row
+
+    def key_of(self, values: dict[str, Any]) -> str | None:
+        ref = values.get("externalRef")
+        return (ref.strip() if isinstance(ref, str) else str(ref)) if ref not in (None, "") else None
+
     async def run(
         self, session: AsyncSession, viewer: Viewer, rows: Sequence[SourceRow], *, write: bool
     ) -> list[RowResult]:
@@ -143,7 +153,8 @@ class OrderImport:
                 parsed.append(_parse(row.values))
             except DomainError as exc:
                 parsed.append(errors_of(exc, row.line, _column_of))
-        ok = [p for p in parsed if isinstance(p, dict)]
+        refs = {self.key_of(row.values) for row in rows}
+        ok = [p for p in parsed if isinstance(p, dict)] + [v for r, (_, v) in self.carried.items() if r in refs]
         customers = await _ids(session, Customer.external_ref, Customer.id, {p["customer"] for p in ok})
         stores = await _ids(session, TierNode.code, TierNode.id, {p["store"] for p in ok})
         existing = dict((await session.execute(
@@ -151,17 +162,50 @@ class OrderImport:
             .where(IdempotencyKey.operation == "createOrder",
                    IdempotencyKey.key.in_({KEY_PREFIX + p["ref"] for p in ok}))
         )).all()) if ok else {}
+
+        async def upsert(values: dict[str, Any]) -> Outcome:
+            async with _row(session):
+                return await _upsert(session, viewer, values, customers, stores, existing)
+
         results: list[RowResult] = []
         for row, values in zip(rows, parsed, strict=True):
-            if isinstance(values, list):
-                results.append(values)
-                continue
+            key = self.key_of(row.values)
+            line, earlier = self.carried.get(key or "", (row.line, None))
+            earlier = earlier if line < row.line else None
             try:
-                async with _row(session):
-                    results.append(await _upsert(session, viewer, values, customers, stores, existing))
-            except DomainError as exc:
-                results.append(errors_of(exc, row.line, _column_of))
+                if isinstance(values, list):
+                    raise _Rejected(values)
+                if earlier is not None and any(earlier[c] != values[c] for c in CONTENT):
+                    raise DomainError(ErrorCode.CONFLICT, f"order {values['ref']!r} has other content on "
+                                      f"line {line}; only its status may change", "externalRef")
+                if row.later:  # checked now, written with the last row of its ref
+                    _check_refs(values, customers, stores)
+                    self.carried[values["ref"]] = (row.line, values)
+                    results.append(Outcome.SUPERSEDED)
+                else:
+                    results.append(await upsert(values))
+            except (DomainError, _Rejected) as exc:
+                errors = exc.errors if isinstance(exc, _Rejected) else errors_of(exc, row.line, _column_of)
+                if earlier is None or row.later:
+                    results.append(errors)
+                    continue
+                try:  # the last row of its ref failed: the earlier one is imported without it
+                    results.append(Rejected(errors, await upsert(earlier)))
+                except DomainError:
+                    results.append(errors)
         return results
+
+
+class _Rejected(Exception):
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+
+
+def _check_refs(values: dict[str, Any], customers: dict[str, int], stores: dict[str, int]) -> None:
+    if values["customer"] not in customers:
+        raise DomainError(ErrorCode.NOT_FOUND, f"no customer with externalRef {values['customer']!r}", "customer")
+    if values["store"] not in stores:
+        raise DomainError(ErrorCode.NOT_FOUND, f"no tier node with code {values['store']!r}", "store")
 
 
 async def _ids(session: AsyncSession, key: Any, value: Any, wanted: set[str]) -> dict[str, int]:
@@ -174,10 +218,7 @@ async def _upsert(
     stores: dict[str, int], existing: dict[str, OrderStatus],
 ) -> Outcome:
     key = KEY_PREFIX + values["ref"]
-    if values["customer"] not in customers:
-        raise DomainError(ErrorCode.NOT_FOUND, f"no customer with externalRef {values['customer']!r}", "customer")
-    if values["store"] not in stores:
-        raise DomainError(ErrorCode.NOT_FOUND, f"no tier node with code {values['store']!r}", "store")
+    _check_refs(values, customers, stores)
     try:
         order = await orders.create_order(
             session, viewer, customer_id=customers[values["customer"]], store_id=stores[values["store"]],

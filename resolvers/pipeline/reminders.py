@@ -12,16 +12,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol
 
 from sqlalchemy import and_, exists, select, update
 
 from db.base import new_id, utcnow
-from db.models.pipeline import Reminder, Task
+from db.models.core import Staff
+from db.models.customers import Customer
+from db.models.pipeline import Opportunity, Reminder, Task
 from db.models.service import Ticket
 from db.session import Database
 from db.upsert import insert_for
@@ -72,16 +73,41 @@ class MemoryNotifier:
 
 
 @dataclass
-class ConsoleNotifier:
-    """Prints reminders, one line each with its buttons."""
+class LogNotifier:
+    """The default without a chat platform (`canopy serve` alone): each reminder becomes a DEBUG
+    line of `canopy.reminders` naming the task or ticket, customer and staff member as people read
+    them, not by internal id. Nobody received it, so it counts as not delivered; below DEBUG the
+    references are not even looked up."""
 
-    stream: TextIO = sys.stdout
+    db: Database
 
     async def notify(self, message: ReminderMessage) -> bool:
-        buttons = " ".join(f"[{b.label}]" for b in message.buttons)
-        print(f"reminder for staff {message.staff_id}: {message.text} {buttons}".rstrip(),
-              file=self.stream, flush=True)
-        return True
+        if log.isEnabledFor(logging.DEBUG):
+            refs = await self._references(message)
+            log.debug("reminder: %s for %s (customer %s)", refs["about"], refs["staff"], refs["customer"],
+                      extra={"reminder": message.kind, **refs})
+        return False
+
+    async def _references(self, message: ReminderMessage) -> dict[str, str]:
+        key = message.tenant_id
+        customer_id: int | None = None
+        async with self.db.session(tenant_id=key) as session:
+            staff = await session.get(Staff, (key, message.staff_id))
+            about = message.text
+            if message.kind == TASK_DUE and (task := await session.get(Task, (key, message.target_id))):
+                about, customer_id = f"task {task.title!r} due {task.due_at:%Y-%m-%d %H:%M} UTC", task.customer_id
+                if customer_id is None and task.opportunity_id is not None:
+                    customer_id = await session.scalar(select(Opportunity.customer_id).where(
+                        Opportunity.id == task.opportunity_id))
+            elif message.kind == TICKET_SLA and (ticket := await session.get(Ticket, (key, message.target_id))):
+                about, customer_id = f"ticket {ticket.number} past its SLA", ticket.customer_id
+            customer = await session.get(Customer, (key, customer_id)) if customer_id is not None else None
+        return {
+            "about": about,
+            "staff": f"{staff.name} <{staff.email}>" if staff else "a staff member no longer there",
+            # the customer's own reference when it has one, else the name staff know them by
+            "customer": (customer.external_ref or customer.name) if customer else "-",
+        }
 
 
 def task_message(tenant_id: int, task_id: int, staff_id: int, title: str, due_at: datetime) -> ReminderMessage:
@@ -224,5 +250,5 @@ def start_reminders(state: Any) -> ReminderScheduler | None:
     interval = state.settings.reminder_interval
     if interval <= 0:
         return None
-    notifier = state.extras.get("notifier") or ConsoleNotifier(sys.stderr)
+    notifier = state.extras.get("notifier") or LogNotifier(state.db)
     return ReminderScheduler(state.db, notifier, interval=interval).start()

@@ -109,3 +109,65 @@ async def test_export_customer_prints_the_gdpr_document(
     assert "anna@example.com" in orjson.dumps(document).decode()
     with pytest.raises(Exception, match="customer 'nobody' not found"):
         await export_customer_to(api.db, cli_args(["export", "customer", "nobody"]))
+
+
+async def test_the_demo_tenant_exports_and_imports_back_without_a_change(
+    api: Api, tenant: Tenant, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given: the demo's tree and customers (half of them without externalRef), as `canopy demo` makes them
+    import random
+
+    from cli import demo, demo_customers
+    from db.models.tree import TierNode
+
+    async with api.db.session(tenant_id=tenant.id) as session:
+        root = await session.get(TierNode, (tenant.id, tenant.root_id))
+    stores = await demo._build_tree(api.db, tenant.id, root)
+    async with api.db.transaction(tenant_id=tenant.id) as session:
+        await demo_customers.seed(session, tenant, stores, random.Random(7))
+    before = await audit_and_events(api.db, tenant)
+    capsys.readouterr()
+    for fmt in ("csv", "jsonl"):
+        out = tmp_path / f"all.{fmt}"
+        # when
+        await export_customers_to(api.db, cli_args(["export", "customers", "--format", fmt, "--output", str(out)]))
+        exported = int(capsys.readouterr().err.split()[1])
+        await import_into(api.db, cli_args(["import", "customers", str(out)]))
+        # then: every row found again by its ref or its id, none rejected, nothing written
+        summary = capsys.readouterr().out
+        assert f": 0 created, 0 updated, {exported} unchanged, 0 rejected\n" in summary, summary
+        assert await audit_and_events(api.db, tenant) == before
+    with (tmp_path / "all.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    refless = [r for r in rows if not r["externalRef"]]
+    assert len(rows) > 1000 and len(rows) / 3 < len(refless) < len(rows) * 2 / 3
+    # and the id is the key of a customer without a ref: an edit updates it, a ref given is kept
+    edited = tmp_path / "edited.csv"
+    with edited.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerow({**refless[0], "name": "Renamed Customer"})
+        writer.writerow({**refless[1], "externalRef": "NEW-REF-1"})
+    await import_into(api.db, cli_args(["import", "customers", str(edited)]))
+    assert "0 created, 2 updated, 0 unchanged, 0 rejected" in capsys.readouterr().out
+    await export_customer_to(api.db, cli_args(["export", "customer", "NEW-REF-1"]))
+    assert refless[1]["email"] in capsys.readouterr().out or not refless[1]["email"]
+
+
+async def test_an_id_from_another_tenant_without_a_ref_is_not_found(
+    api: Api, tenant: Tenant, stores: dict[str, int], tmp_path: Path
+) -> None:
+    # given: an export of a customer without externalRef, imported into another tenant
+    from cli.main import UserFacingError
+
+    await import_into(api.db, cli_args(["import", "customers", str(write(tmp_path / "in.csv", ROWS))]))
+    out = tmp_path / "out.jsonl"
+    await export_customers_to(api.db, cli_args(["export", "customers", "--format", "jsonl", "--output", str(out)]))
+    record = orjson.loads(out.read_text().splitlines()[0])
+    other = await api.make_tenant("other")
+    one = write(tmp_path / "one.jsonl", orjson.dumps({**record, "externalRef": None, "node": "HQ"}).decode() + "\n")
+    before = await audit_and_events(api.db, other)
+    # when / then
+    with pytest.raises(UserFacingError, match=f"line 1, column id: no customer with id '{record['id']}'"):
+        await import_into(api.db, cli_args(["import", "customers", str(one), "--tenant", "other"]))
+    assert await audit_and_events(api.db, other) == before

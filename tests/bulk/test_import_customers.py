@@ -145,9 +145,9 @@ async def test_a_batch_failing_in_the_database_is_retried_row_by_row(
     taken = (await _customers(api, tenant))["C1"].id
     upsert = bulk_customers._Batch.upsert
 
-    def poisoned(self, session, viewer, values, *, write):  # type: ignore[no-untyped-def]
+    def poisoned(self, session, viewer, values, row, *, write):  # type: ignore[no-untyped-def]
         ref = values.get("external_ref")
-        outcome = upsert(self, session, viewer, values, write=write)
+        outcome = upsert(self, session, viewer, values, row, write=write)
         if ref == "BOOM":
             self.known["BOOM"].id = taken
         return outcome

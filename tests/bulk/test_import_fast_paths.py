@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from cli.bulk import import_into
+from cli.main import UserFacingError
 from db.models.core import AuditEntry, Event
 from db.models.customers import Customer
 from db.uow import unit_of_work
@@ -92,29 +93,60 @@ async def test_an_imported_customer_is_audited_like_one_created_through_the_api(
     assert (ev.type, ev.node_id, ev.subject_type, ev.data) == ("CUSTOMER_CREATED", stores["DE-01"], "Customer", {})
 
 
-async def test_a_ref_repeated_in_a_file_is_created_once_then_updated(
+async def test_a_ref_repeated_in_a_file_is_written_once_and_a_rerun_writes_nothing(
     api: Api, tenant: Tenant, stores: dict[str, int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # given: C1 twice in one batch, C2 twice in different batches of the dry run
+    # given: C1 twice in one batch with different names, C2 twice in different batches (node left out last)
     path = write(tmp_path / "c.csv", "externalRef,node,name\nC1,DE-01,Anna\nC1,DE-01,Anna B\nC2,FR-01,Bruno\n"
                  "C3,FR-01,Claire\nC2,,Bruno\n")
     before = await audit_and_events(api.db, tenant)
     # when
     await import_into(api.db, cli_args(["import", "customers", str(path), "--dry-run", "--batch-size", "3"]))
     # then
-    assert "3 would be created, 1 would be updated, 1 unchanged, 0 rejected" in capsys.readouterr().out
+    assert ("3 would be created, 0 would be updated, 0 unchanged, 0 rejected, 2 carried into a later row"
+            in capsys.readouterr().out)
     assert await audit_and_events(api.db, tenant) == before
     # when
-    await import_into(api.db, cli_args(["import", "customers", str(path)]))
-    # then
+    await import_into(api.db, cli_args(["import", "customers", str(path), "--batch-size", "3"]))
+    # then: each customer written once, with the file's net values
+    assert "3 created, 0 updated, 0 unchanged, 0 rejected, 2 carried" in capsys.readouterr().out
     async with api.db.session(tenant_id=tenant.id) as session:
         made = {c.external_ref: c for c in (await session.scalars(select(Customer))).all()}
         events = (await session.execute(select(Event.type, Event.subject_id).order_by(Event.seq))).all()
         audit = (await session.scalars(select(AuditEntry).where(AuditEntry.entity_id == made["C1"].id))).all()
     assert made["C1"].name == "Anna B" and made["C2"].node_id == stores["FR-01"]
-    assert events == [("CUSTOMER_CREATED", made["C1"].id), ("CUSTOMER_UPDATED", made["C1"].id),
-                      ("CUSTOMER_CREATED", made["C2"].id), ("CUSTOMER_CREATED", made["C3"].id)]
+    assert events == [("CUSTOMER_CREATED", made["C1"].id), ("CUSTOMER_CREATED", made["C3"].id),
+                      ("CUSTOMER_CREATED", made["C2"].id)]
     assert [a.changes["name"] for a in audit] == [[None, "Anna B"]]
+    written = await audit_and_events(api.db, tenant)
+    for batch_size in ("3", "1000"):
+        # when: the same file again, in batches that split C2's rows and in one batch
+        await import_into(api.db, cli_args(["import", "customers", str(path), "--batch-size", batch_size]))
+        # then: nothing written, nothing reported as updated
+        assert "0 created, 0 updated, 3 unchanged, 0 rejected, 2 carried" in capsys.readouterr().out
+        assert await audit_and_events(api.db, tenant) == written
+
+
+async def test_a_repeated_ref_changing_updates_once_and_a_rejected_last_row_keeps_the_earlier(
+    api: Api, tenant: Tenant, stores: dict[str, int], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given
+    await import_into(api.db, cli_args(["import", "customers", str(write(
+        tmp_path / "a.csv", "externalRef,node,name\nC1,DE-01,Anna\n"))]))
+    written = await audit_and_events(api.db, tenant)
+    path = write(tmp_path / "b.jsonl", '{"externalRef": "C1", "name": "Anna B"}\n{"externalRef": "C1", "phone": "030 1234567"}\n'
+                 '{"externalRef": "C9", "node": "FR-01", "name": "Nina"}\n{"externalRef": "C9", "email": "not an email"}\n')
+    # when
+    with pytest.raises(UserFacingError, match="1 row rejected .*line 4, column email"):
+        await import_into(api.db, cli_args(["import", "customers", str(path)]))
+    # then: C1 updated once with both rows' columns; C9 created from its valid first row
+    assert "1 created, 1 updated, 0 unchanged, 1 rejected, 1 carried" in capsys.readouterr().out
+    async with api.db.session(tenant_id=tenant.id) as session:
+        made = {c.external_ref: c for c in (await session.scalars(select(Customer))).all()}
+        events = (await session.execute(select(Event.type, Event.data).order_by(Event.seq))).all()
+    assert (made["C1"].name, made["C1"].phone, made["C9"].name) == ("Anna B", "+49301234567", "Nina")
+    assert events[len(events) - 2:] == [("CUSTOMER_UPDATED", {"fields": ["name", "phone"]}), ("CUSTOMER_CREATED", {})]
+    assert await audit_and_events(api.db, tenant) == (written[0] + 2, written[1] + 2)  # a row each
 
 
 def test_an_audit_snapshot_restores_what_a_deep_copy_would() -> None:

@@ -133,3 +133,28 @@ async def test_a_row_failing_halfway_leaves_no_order_audit_or_event(
         new_events = (await session.scalars(select(Event).where(Event.seq > events))).all()
     assert audited == {found[0].id}
     assert {e.subject_id for e in new_events} == {found[0].id}
+
+
+async def test_an_order_repeated_with_its_next_status_is_written_once_and_a_rerun_writes_nothing(
+    api: Api, tenant: Tenant, customers: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # given: O1 placed then paid, O2 with other content on its second row
+    path = write(tmp_path / "o.jsonl", _jsonl([
+        _order("O1", "PENDING"), _order("O2", "PENDING"), _order("O1", "PAID"), _order("O2", lines=LINES[:1]),
+    ]))
+    before = await audit_and_events(api.db, tenant)
+    # when
+    with pytest.raises(UserFacingError, match="1 row rejected .*line 4, column externalRef: order 'O2' has other "
+                       "content on line 2"):
+        await import_into(api.db, cli_args(["import", "orders", str(path)]))
+    # then: O1 paid, O2 imported from its first row
+    assert "2 created, 0 updated, 0 unchanged, 1 rejected, 1 carried" in capsys.readouterr().out
+    assert [o.status for o in await _orders(api, tenant)] == [OrderStatus.PAID, OrderStatus.PENDING]
+    written = await audit_and_events(api.db, tenant)
+    assert written != before
+    # when: the same file again
+    with pytest.raises(UserFacingError):
+        await import_into(api.db, cli_args(["import", "orders", str(path)]))
+    # then
+    assert "0 created, 0 updated, 2 unchanged, 1 rejected, 1 carried" in capsys.readouterr().out
+    assert await audit_and_events(api.db, tenant) == written

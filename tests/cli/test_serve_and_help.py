@@ -1,5 +1,6 @@
 """`canopy serve` on a busy port: one line, exit 1, before anything says it started."""
 
+import asyncio
 import socket
 import subprocess
 import sys
@@ -32,3 +33,83 @@ def test_chat_help_shows_the_action_as_optional() -> None:
     assert "[ACTION]" in usage and " ACTION ..." not in usage.replace("[ACTION]", "")
     assert "Without an action: chat in the terminal" in chat.format_help()
     assert parser.parse_args(["chat", "--email", "a@b.example"]).chat_action is None
+
+
+
+async def _due_task(url: str, title: str, customer_ref: str) -> None:
+    """A migrated database: a tenant, its admin, a customer, and a task of the admin's due a minute ago."""
+    from datetime import UTC, datetime, timedelta
+
+    from db.migrate import migrate
+    from db.models.customers import Customer
+    from db.models.pipeline import Task
+    from db.session import Database
+    from resolvers.core.tenants import create_admin, get_or_create_tenant
+
+    db = Database(url)
+    try:
+        await migrate(db)
+        async with db.transaction(all_tenants=True) as session:
+            tenant, root = await get_or_create_tenant(session, slug="shop", reporting_currency="EUR", root_code="HQ")
+            admin = await create_admin(session, tenant=tenant, root=root, email="ana@shop.example",
+                                       password="correct horse battery", name="Ana Admin")
+        async with db.transaction(tenant_id=tenant.id) as session:
+            customer = Customer(node_id=root.id, name="Mrs Smith", external_ref=customer_ref)
+            session.add(customer)
+            await session.flush()
+            session.add(Task(title=title, due_at=datetime.now(UTC) - timedelta(minutes=1), assignee_id=admin.id,
+                             customer_id=customer.id, node_id=root.id))
+    finally:
+        await db.dispose()
+
+
+def _serve(env: dict[str, str], *options: str) -> tuple[int, list[str]]:
+    """Run `canopy serve`, GET /healthz until it answers, then /healthz and a GraphQL GET;
+    returns how many answered and the lines it wrote."""
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port), *options],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    answered = 0
+    try:
+        deadline = time.monotonic() + 60
+        while not answered and time.monotonic() < deadline:
+            try:
+                answered += httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
+            except httpx.TransportError:
+                time.sleep(0.1)
+        time.sleep(0.5)  # a reminder pass or two (CANOPY_REMINDER_INTERVAL=0.2)
+        for path in ("/healthz", "/graphql?query=%7B__typename%7D"):
+            answered += httpx.get(f"http://127.0.0.1:{port}{path}").status_code == 200
+    finally:
+        server.terminate()
+        out, err = server.communicate(timeout=60)
+    return answered, (out + err).splitlines()
+
+
+def test_serve_logs_one_json_line_per_request_and_reminders_readably_at_debug(tmp_path: Path) -> None:
+    """At the default level the reminder line is not written at all (tests/pipeline/test_reminders.py)."""
+    import orjson
+
+    # given: a database with a due task, a server checking reminders every 0.2 s
+    url = f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"
+    env = {"PATH": "/usr/bin:/bin", "CANOPY_DATABASE_URL": url, "CANOPY_REMINDER_INTERVAL": "0.2"}
+    asyncio.run(_due_task(url, "Bring the tea catalogue", "C-0042"))
+    # when
+    answered, lines = _serve(env, "--log-level", "debug")
+    # then: one line per request, each a JSON object of Canopy's request log, without the query
+    assert answered == 3, lines
+    requests = [orjson.loads(line) for line in lines if "/healthz" in line or "/graphql" in line]
+    assert [(r["logger"], r["msg"], r["path"]) for r in requests] == [
+        ("canopy.http", "request", "/healthz"), ("canopy.http", "request", "/healthz"),
+        ("canopy.http", "request", "/graphql")], lines
+    # and the reminder is one JSON debug line naming task, staff and customer as people do
+    [reminder] = [orjson.loads(line) for line in lines if "reminder" in line]
+    assert (reminder["logger"], reminder["level"], reminder["reminder"]) == ("canopy.reminders", "debug", "task_due")
+    assert reminder["msg"].startswith("reminder: task 'Bring the tea catalogue' due ")
+    assert reminder["msg"].endswith(" for Ana Admin <ana@shop.example> (customer C-0042)")

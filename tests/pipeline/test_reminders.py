@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import io
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select, update
 
+from db.models.core import Staff
 from db.models.pipeline import Reminder
 from db.models.service import Ticket
 from db.session import Database
 from resolvers.pipeline.reminders import (
-    ConsoleNotifier,
+    LogNotifier,
     MemoryNotifier,
     ReminderMessage,
     ReminderScheduler,
     start_reminders,
-    task_message,
 )
 from schema.relay import decode_id, to_global_id
 from tests import conftest as root
@@ -133,16 +134,58 @@ async def test_a_failing_delivery_is_not_retried_and_others_go_out(api: Api, sho
     assert [(r.sent_at is not None, r.delivered) for r in rows] == [(True, False), (True, True)]
 
 
-async def test_console_notifier_prints_text_and_buttons() -> None:
-    out = io.StringIO()
-    message = ReminderMessage(tenant_id=1, staff_id=7, kind="task_due", target_id=9, text="Task due: Call")
-    sent = await ConsoleNotifier(out).notify(message)
-    await ConsoleNotifier(out).notify(task_message(1, 9, 7, "Call", datetime(2026, 1, 2, 9, 30, tzinfo=UTC)))
-    assert sent is True
-    assert out.getvalue().splitlines() == [
-        "reminder for staff 7: Task due: Call",
-        "reminder for staff 7: Task due 2026-01-02 09:30 UTC: Call [Done] [Snooze 1h]",
-    ]
+async def test_without_a_chat_bot_reminders_are_debug_lines_naming_things_readably(
+    api: Api, shop: Shop, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given: a due task of S1's salesperson and a breached ticket of the admin, and no chat bot
+    task = decode_id(await _task(api, shop, "Call Mrs Smith", -1), "Task")
+    ticket, number = await _ticket(api, shop, shop.admin_id, 5)
+    async with api.db.session(tenant_id=shop.tenant.id) as session:
+        s1 = await session.get(Staff, (shop.tenant.id, decode_id(shop.s1_id, "Staff")))
+        admin = await session.get(Staff, (shop.tenant.id, decode_id(shop.admin_id, "Staff")))
+        assert s1 is not None and admin is not None
+    monkeypatch.setattr(logging.getLogger("canopy"), "propagate", True)  # `canopy serve` may have set it off
+    caplog.set_level(logging.DEBUG, logger="canopy.reminders")
+    scheduler = start_reminders(replace(api.app.state.canopy, extras={}))
+    assert scheduler is not None and isinstance(scheduler.notifier, LogNotifier)
+    await scheduler.stop()
+    # when
+    delivered = await ReminderScheduler(api.db, scheduler.notifier).run_once()
+    # then: nothing reached anyone, nothing was printed, two DEBUG lines say who and what
+    assert delivered == 0
+    assert capsys.readouterr() == ("", "")
+    records = sorted((r for r in caplog.records if r.name == "canopy.reminders"), key=lambda r: r.reminder)
+    assert [(r.levelno, r.reminder) for r in records] == [(logging.DEBUG, "task_due"), (logging.DEBUG, "ticket_sla")]
+    task_line, ticket_line = (r.getMessage() for r in records)
+    assert "task 'Call Mrs Smith' due" in task_line and f"<{s1.email}>" in task_line
+    assert s1.name in task_line and "(customer Customer S1)" in task_line
+    assert f"ticket {number} past its SLA" in ticket_line and f"{admin.name} <{admin.email}>" in ticket_line
+    logged = " ".join(f"{r.getMessage()} {r.about} {r.staff} {r.customer}" for r in records)
+    for internal in (task, ticket, s1.id, admin.id, shop.tenant.id):
+        assert str(internal) not in logged
+    assert [r.delivered for r in await _reminders(api)] == [False, False]
+
+
+async def test_below_debug_the_log_notifier_looks_nothing_up(
+    api: Api, shop: Shop, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given
+    await _task(api, shop, "Quiet", -1)
+    monkeypatch.setattr(logging.getLogger("canopy"), "propagate", True)
+    caplog.set_level(logging.INFO, logger="canopy.reminders")
+    looked_up: list[ReminderMessage] = []
+
+    async def references(_self: LogNotifier, message: ReminderMessage) -> dict[str, str]:
+        looked_up.append(message)
+        return {"about": "", "staff": "", "customer": ""}
+
+    monkeypatch.setattr(LogNotifier, "_references", references)
+    # when
+    delivered = await ReminderScheduler(api.db, LogNotifier(api.db)).run_once()
+    # then: the reminder was claimed, but neither logged nor looked up
+    assert delivered == 0 and looked_up == [] and len(await _reminders(api)) == 1
+    assert not [r for r in caplog.records if r.name == "canopy.reminders"]
 
 
 async def test_started_scheduler_delivers_and_stops(api: Api, shop: Shop) -> None:
