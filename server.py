@@ -201,6 +201,7 @@ class CanopyGraphQL(GraphQL):
         validation, limits, authentication: errors without a path). A null `data` after a
         field error (errors with a path) stays a 200."""
         processed = process_result(result)
+        request.state.graphql_errors = bool(result.errors)  # schema/conditional.py caches none
         if accepts_graphql_response(request.headers.get("accept")):
             response = request.state.canopy_context.response
             response.media_type = GRAPHQL_RESPONSE_JSON
@@ -355,4 +356,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.canopy = state
+    app.state.graphql_view = graphql
     return app

@@ -1,6 +1,7 @@
-"""Cacheable reads: a GraphQL GET answered 200 carries an ETag (a hash of its body) and
-`Cache-Control: private, no-cache`, so a browser keeps it for this user only and revalidates
-it every time; `If-None-Match` with that tag gets 304 and no body.
+"""Cacheable reads: a GraphQL GET answered 200 without errors carries an ETag (a hash of its
+body) and `Cache-Control: private, no-cache`, so a browser keeps it for this user only and
+revalidates it every time; `If-None-Match` with that tag gets 304 and no body. An answer with
+errors is not kept at all (`no-store`): its errors carry a fresh request id anyway.
 
 Only queries run over GET (strawberry refuses mutations there, Canopy with 405), so no
 response that changed anything is ever cached.
@@ -35,6 +36,9 @@ def _matches(header: str, tag: str) -> bool:
 def conditional_get(request: Request, response: Response) -> Response:
     if (request.method != "GET" or response.status_code != 200
             or not response.headers.get("content-type", "").startswith(JSON_TYPES)):
+        return response
+    if getattr(request.state, "graphql_errors", True):
+        response.headers["cache-control"] = "private, no-store"
         return response
     tag = etag(bytes(response.body))
     headers = {"etag": tag, "cache-control": CACHE_CONTROL, "vary": VARY}

@@ -85,7 +85,7 @@ def _console_documents(path: Path) -> dict[str, str]:
     return out
 
 
-def trusted_documents(schema: GraphQLSchema, console_manifest: Path = CONSOLE_MANIFEST) -> dict[str, str]:
+def trusted_documents(schema: GraphQLSchema, console_manifest: Path | None = None) -> dict[str, str]:
     """sha256 -> document for every operation this repository ships."""
     documents: dict[str, str] = {}
     for path in sorted(OPERATIONS.glob("*.graphql")):
@@ -93,7 +93,7 @@ def trusted_documents(schema: GraphQLSchema, console_manifest: Path = CONSOLE_MA
         documents[document_hash(text)] = text
     for operation in fitted(schema).values():  # the text the bot actually runs
         documents[document_hash(operation.source)] = operation.source
-    documents.update(_console_documents(console_manifest))
+    documents.update(_console_documents(console_manifest or CONSOLE_MANIFEST))
     return documents
 
 
