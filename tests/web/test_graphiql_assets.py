@@ -6,8 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
+import subprocess
+import sys
 from html.parser import HTMLParser
 
+import pytest
+
+from tests.conftest import IN_CI
 from tests.web.conftest import ClientFactory
 from web.graphiql_page import GRAPHIQL
 
@@ -116,3 +122,24 @@ async def test_production_serves_no_ide_and_no_files(web_client: ClientFactory) 
         asset = await client.get("/static/graphiql/graphiql@3.8.3/graphiql.min.js")
     assert page.status_code == 404 and "graphiql" not in page.text.lower()
     assert asset.status_code == 404
+
+
+def test_vendored_files_equal_a_fresh_npm_ci() -> None:
+    """vendor.py --check after `npm ci` of the committed lockfile: the files are npm's builds."""
+    npm = shutil.which("npm")
+    if not npm or not shutil.which("node"):
+        if IN_CI:
+            pytest.fail("node and npm are required with CI=true (web/graphiql/vendor.py --check)")
+        pytest.skip("needs node and npm to compare web/graphiql/static with a fresh npm ci")
+    installed = GRAPHIQL / "node_modules" / ".package-lock.json"
+    lock = GRAPHIQL / "package-lock.json"
+    if not installed.is_file() or installed.stat().st_mtime < lock.stat().st_mtime:
+        done = subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"], cwd=GRAPHIQL,
+                              capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            if IN_CI:
+                pytest.fail(f"npm ci in {GRAPHIQL} failed: {done.stderr[-500:]}")
+            pytest.skip(f"npm ci in {GRAPHIQL} failed: {done.stderr.strip()[-300:]}")
+    check = subprocess.run([sys.executable, "vendor.py", "--check"], cwd=GRAPHIQL,
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
