@@ -9,12 +9,8 @@ time); outside CI their absence skips the test with the reason, with CI=true it 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import IN_CI
+from tests.live import live_server
 
 HERE = Path(__file__).resolve().parent
 ORIGIN = "https://console.example.com"
@@ -54,44 +51,13 @@ def node() -> str:
     return node
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = _free_port()
     db = tmp_path_factory.mktemp("audit") / "canopy.db"
-    env = {
-        **os.environ, "CANOPY_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "CANOPY_CORS_ORIGINS": ORIGIN,
-        "CANOPY_TRUSTED_DOCUMENTS": "off", "CANOPY_WEBHOOK_WORKER": "0", "CANOPY_REMINDER_INTERVAL": "0",
-        # the audit sends ~60 requests at once from one address
-        "CANOPY_RATE_LIMIT_BURST": "1000",
-    }
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port)], env=env,
-                            cwd=HERE.parents[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # migrations of a fresh database on a busy machine
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"canopy serve did not come up: {proc.stderr.read().decode()[-2000:]}")
-            time.sleep(0.5)
+    # the audit sends ~60 requests at once from one address
+    with live_server(db, CANOPY_CORS_ORIGINS=ORIGIN, CANOPY_TRUSTED_DOCUMENTS="off",
+                     CANOPY_RATE_LIMIT_BURST="1000") as url:
         yield f"{url}/graphql"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_graphql_over_http_audit_passes_every_audit(node: str, server: str) -> None:
