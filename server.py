@@ -71,7 +71,7 @@ CORS_MAX_AGE = 7200
 CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "If-None-Match", "X-Request-Id")
 CORS_RESPONSE_HEADERS = ("ETag", "Retry-After")
 # Refusals of persisted/trusted documents must not be cached by anyone.
-NO_STORE = {"cache-control": "private, no-cache, must-revalidate"}
+UNCACHED = {"cache-control": "private, no-cache, must-revalidate"}
 
 # The request's body, parsed and its document resolved before its context exists (so a
 # refused document costs no token lookup); strawberry's run() then takes it from here.
@@ -159,7 +159,7 @@ class CanopyGraphQL(GraphQL):
                 token = _resolved.set(await self._resolve(adapter))
             response = await super().run(request, context, root_value)
         except Refused as exc:
-            return request_error(exc.message, exc.code, exc.status, accept=accept, headers=NO_STORE)
+            return request_error(exc.message, exc.code, exc.status, accept=accept, headers=UNCACHED)
         except HTTPException as exc:
             cause = exc.__cause__
             if isinstance(cause, InvalidOperationTypeError) and cause.operation_type == OperationType.MUTATION:
