@@ -3,6 +3,7 @@ over POST, GET and websockets."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -254,3 +255,36 @@ async def test_websocket_operations_follow_the_same_rules(api: Api, tenant: Tena
     assert miss["type"] == "error" and miss["payload"][0]["message"] == "PersistedQueryNotFound"
     assert stored["type"] == hit["type"] == "next"
     assert hit["payload"]["data"]["me"]["email"] == "admin@acme.example"
+
+
+async def test_concurrent_stores_through_redis_stay_bounded(api: Api, tenant: Tenant, api_with: Any) -> None:
+    await _redis_or_skip()
+    prefix = f"t-{uuid.uuid4().hex[:8]}"
+    shared = {"redis_url": REDIS_URL, "redis_channel_prefix": prefix, "apq_max_entries": 5,
+              "rate_limit_burst": 1000}
+    docs = [f"query C{i} {{ me {{ email }} }}" for i in range(24)]
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        async with api_with(**shared) as one, api_with(**shared) as two:
+            # when: two processes store 24 documents at once
+            answers = await asyncio.gather(*(post((one, two)[i % 2], persisted(d)) for i, d in enumerate(docs)))
+        indexed = {m.decode() for m in await redis.zrange(f"{prefix}:apq", 0, -1)}
+        stored = {k.decode().rsplit(":", 1)[1] for k in await redis.keys(f"{prefix}:apq:*")}
+    finally:
+        for key in await redis.keys(f"{prefix}:*"):
+            await redis.delete(key)
+        await redis.aclose()
+    # then: every one ran; exactly five remain, each indexed and stored (no orphan either way)
+    assert [a.status_code for a in answers] == [200] * len(docs)
+    assert len(indexed) == 5 and indexed == stored
+
+
+async def test_a_malformed_console_manifest_stops_the_start(
+    api: Api, api_with: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    manifest = tmp_path / "persisted-documents.json"
+    manifest.write_text(json.dumps([ME]))
+    monkeypatch.setattr(schema.documents, "CONSOLE_MANIFEST", manifest)
+    with pytest.raises(ValueError, match="expected a JSON object"):
+        async with api_with():
+            pass
