@@ -128,13 +128,18 @@ async def test_graphiql_runs_a_query_and_a_subscription_offline(tmp_path: Path) 
             await asyncio.sleep(1)  # GraphiQL re-reads the operation name from the editor, debounced
             await js("document.querySelector('.graphiql-execute-button').click()")
             await _until(js, "document.querySelector('.graphiql-execute-button')?.getAttribute('aria-label')?.includes('Stop')", 10)
+            # (the socket may still be opening when the button turns to Stop: create until one shows)
+            live = ""
             async with httpx.AsyncClient(base_url=base, headers=auth) as http:
                 root = (await http.post("/graphql", json={"query": "{ tierTree { id } }"})).json()
-                created = (await http.post("/graphql", json={
-                    "query": 'mutation($n: ID!) { createCustomer(input: {nodeId: $n, name: "Live"}) { errors { code } } }',
-                    "variables": {"n": root["data"]["tierTree"]["id"]}})).json()
-            assert created["data"]["createCustomer"]["errors"] == [], created
-            live = await _until(js, f"({RESULT}).includes('CUSTOMER_CREATED') && {RESULT}")
+                for attempt in range(10):
+                    created = (await http.post("/graphql", json={
+                        "query": 'mutation($n: ID!, $name: String!) { createCustomer(input: {nodeId: $n, name: $name}) { errors { code } } }',
+                        "variables": {"n": root["data"]["tierTree"]["id"], "name": f"Live {attempt}"}})).json()
+                    assert created["data"]["createCustomer"]["errors"] == [], created
+                    live = await _until(js, f"({RESULT}).includes('CUSTOMER_CREATED') && {RESULT}", 3)
+                    if live:
+                        break
             assert live, (await js(RESULT), messages)
             # then: the event arrived through GraphiQL's websocket, with no console error or CSP report
             assert json.loads(live)["data"]["events"]["type"] == "CUSTOMER_CREATED", live
