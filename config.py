@@ -4,10 +4,34 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+TRUSTED_DOCUMENT_MODES = ("allow", "only")
 
 
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in {"1", "true", "yes", "on"}
+
+
+def _origins(value: str) -> tuple[str, ...]:
+    """CANOPY_CORS_ORIGINS: `scheme://host[:port]` entries (or `*`), as browsers send Origin."""
+    out = []
+    for item in (v.strip().rstrip("/") for v in value.split(",")):
+        if not item:
+            continue
+        parts = urlsplit(item)
+        if item != "*" and (parts.scheme not in {"http", "https"} or not parts.netloc
+                            or parts.path or parts.query or parts.fragment):
+            raise ValueError(f"CANOPY_CORS_ORIGINS: {item!r} is not an origin like https://app.example.com")
+        out.append(item)
+    return tuple(out)
+
+
+def _trusted_documents(value: str) -> str:
+    mode = {"": "allow", "off": "allow"}.get(value.lower(), value.lower())
+    if mode not in TRUSTED_DOCUMENT_MODES:
+        raise ValueError(f"CANOPY_TRUSTED_DOCUMENTS must be 'only' or 'off', not {value!r}")
+    return mode
 
 
 @dataclass(frozen=True)
@@ -35,6 +59,11 @@ class Settings:
     metrics_token: str | None = None  # bearer for /metrics; unset: loopback peers only
     reminder_interval: float = 30.0  # seconds between reminder passes; 0 disables
     webhook_worker: bool = True  # canopy serve delivers webhooks (off: `canopy webhooks worker` apart)
+    # Web clients (docs/web-api.md): browser origins allowed by CORS, trusted documents, APQ store.
+    cors_origins: tuple[str, ...] = ()
+    trusted_documents: str = "allow"  # "only": registered operations only (OWASP allow-list)
+    apq_max_entries: int = 10_000  # automatic persisted queries remembered (LRU)
+    apq_max_document_bytes: int = 32_768  # a longer document runs but is not remembered
 
     @property
     def production(self) -> bool:
@@ -65,6 +94,12 @@ class Settings:
             ),
             "metrics_token": os.environ.get("CANOPY_METRICS_TOKEN") or None,
             "webhook_worker": os.environ.get("CANOPY_WEBHOOK_WORKER", "1").lower() not in {"0", "false", "no", "off"},
+            "cors_origins": _origins(os.environ.get("CANOPY_CORS_ORIGINS", "")),
+            "trusted_documents": _trusted_documents(os.environ.get("CANOPY_TRUSTED_DOCUMENTS", "")),
+            "apq_max_entries": int(os.environ.get("CANOPY_APQ_MAX_ENTRIES", cls.apq_max_entries)),
+            "apq_max_document_bytes": int(
+                os.environ.get("CANOPY_APQ_MAX_DOCUMENT_BYTES", cls.apq_max_document_bytes)
+            ),
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -15,20 +16,24 @@ from cross_web import HTTPException
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
 from strawberry.http.exceptions import (
     NonJsonMessageReceived,
     NonTextMessageReceived,
     WebSocketDisconnected,
 )
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bots.telegram import WEBHOOK_ROUTE, webhook_bot
@@ -42,16 +47,38 @@ from resolvers.core.auth import viewer_for_token
 from resolvers.events.broker import Broker
 from resolvers.pipeline.reminders import start_reminders
 from schema import build_schema
+from schema.conditional import conditional_get
 from schema.connection import CanopyTransportWS
 from schema.context import AppState, Context
+from schema.documents import Documents, Refused, trusted_documents
 from schema.events.render import encode_message
 from schema.http import BodySizeLimit, Callers, RateLimit, RateLimiter, bearer
-from schema.request_body import bad_request, parse_body
+from schema.request_body import (
+    GRAPHQL_RESPONSE_JSON,
+    accepts_graphql_response,
+    bad_request,
+    parse_body,
+    request_error,
+)
 from schema.webhooks.delivery import start_worker as start_webhook_worker
+from web.graphiql_page import STATIC_PATH, graphiql_files, graphiql_page
 
 log = logging.getLogger("canopy.http")
 
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+# Browsers cache a preflight at most this long (Chromium's cap; Firefox allows a day).
+CORS_MAX_AGE = 7200
+# What a browser on an allowed origin may send, and read from the response, beyond the
+# CORS-safelisted headers.
+CORS_REQUEST_HEADERS = ("Authorization", "Content-Type", "If-None-Match", "X-Request-Id")
+CORS_RESPONSE_HEADERS = ("ETag", "Retry-After")
+# Refusals of persisted/trusted documents must not be cached by anyone.
+UNCACHED = {"cache-control": "private, no-cache, must-revalidate"}
+
+# The request's body, parsed and its document resolved before its context exists (so a
+# refused document costs no token lookup); strawberry's run() then takes it from here.
+_resolved: ContextVar[GraphQLRequestData | list[GraphQLRequestData] | None] = ContextVar(
+    "canopy_resolved_request", default=None
+)
 
 
 MESSAGE_TOO_BIG = 1009  # RFC 6455
@@ -95,16 +122,19 @@ class CanopyGraphQL(GraphQL):
     def __init__(self, app_state: AppState, limiter: RateLimiter, **kw: Any) -> None:
         self.app_state = app_state
         self.limiter = limiter  # websocket messages count against the same windows as HTTP
+        settings = app_state.settings
         super().__init__(
-            build_schema(production=app_state.settings.production),
-            graphql_ide=None if app_state.settings.production else "graphiql",
+            build_schema(production=settings.production),
+            graphql_ide=None if settings.production else "graphiql",
             allow_queries_via_get=True,
             keep_alive=True,
             keep_alive_interval=15,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             max_subscriptions_per_connection=20,
+            allowed_origins=settings.cors_origins,  # websocket handshakes from those pages
             **kw,
         )
+        self.documents = Documents(settings, trusted_documents(self.schema._schema))
 
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)
@@ -112,13 +142,48 @@ class CanopyGraphQL(GraphQL):
     def parse_json(self, data: str | bytes) -> Any:
         return parse_body(data)
 
-    async def run(self, request: Any, *args: Any, **kw: Any) -> Any:
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET carrying a persisted query's hash (and no text) is an operation, not a page visit.
+        return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_page(request)
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        if not isinstance(request, Request):  # a websocket: CanopyTransportWS resolves its documents
+            return await super().run(request, context, root_value)
+        accept = request.headers.get("accept")
+        token = None
         try:
-            return await super().run(request, *args, **kw)
+            adapter = self.request_adapter_class(request)
+            if self.is_request_allowed(adapter) and not self.should_render_graphql_ide(adapter):
+                token = _resolved.set(await self._resolve(adapter))
+            response = await super().run(request, context, root_value)
+        except Refused as exc:
+            return request_error(exc.message, exc.code, exc.status, accept=accept, headers=UNCACHED)
         except HTTPException as exc:
+            cause = exc.__cause__
+            if isinstance(cause, InvalidOperationTypeError) and cause.operation_type == OperationType.MUTATION:
+                # GraphQL over HTTP: a mutation over GET is 405, and POST is the way.
+                return request_error(exc.reason, "METHOD_NOT_ALLOWED", 405, accept=accept,
+                                     headers={"allow": "POST"})
             if exc.status_code != 400:
                 raise
-            return bad_request(exc)
+            return bad_request(exc, accept=accept)
+        finally:
+            if token is not None:
+                _resolved.reset(token)
+        return conditional_get(request, response)
+
+    async def _resolve(self, adapter: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        data = await super().parse_http_body(adapter)
+        for item in data if isinstance(data, list) else [data]:
+            item.query = await self.documents.resolve(item.query, item.extensions)
+        return data
+
+    async def parse_http_body(self, request_adapter: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        resolved = _resolved.get()
+        return resolved if resolved is not None else await super().parse_http_body(request_adapter)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -133,13 +198,18 @@ class CanopyGraphQL(GraphQL):
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         """GraphQL over HTTP: a client accepting graphql-response+json gets that media type,
-        and 400 when the request failed before execution (no data: parse, validation, limits)."""
-        if GRAPHQL_RESPONSE_JSON in request.headers.get("accept", ""):
+        and 400 without a `data` entry when the request failed before execution (parse,
+        validation, limits, authentication: errors without a path). A null `data` after a
+        field error (errors with a path) stays a 200."""
+        processed = process_result(result)
+        request.state.graphql_errors = bool(result.errors)  # schema/conditional.py caches none
+        if accepts_graphql_response(request.headers.get("accept")):
             response = request.state.canopy_context.response
             response.media_type = GRAPHQL_RESPONSE_JSON
-            if result.data is None and result.errors:
+            if result.data is None and result.errors and all(e.path is None for e in result.errors):
                 response.status_code = 400
-        return process_result(result)
+                processed.pop("data", None)
+        return processed
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)
@@ -236,6 +306,10 @@ def create_app(
     graphql = CanopyGraphQL(state, limiter)
     redact_server_logs()
 
+    async def graphql_options(_request: Request) -> Response:
+        # A preflight never gets here (CORSMiddleware answers it); a plain OPTIONS learns the methods.
+        return Response(status_code=204, headers={"allow": "GET, POST, OPTIONS"})
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if migrate_on_start:
@@ -250,13 +324,17 @@ def create_app(
                 await webhooks.stop()
             if reminders is not None:
                 await reminders.stop()
+        await graphql.documents.close()
         await state.broker.close()
         await db.dispose()
 
     app = Starlette(
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql_options, methods=["OPTIONS"]),
             WebSocketRoute("/graphql", graphql),
+            # GraphiQL's files, with the IDE itself: none in production.
+            *([] if settings.production else [Mount(STATIC_PATH, app=graphiql_files(), name="graphiql")]),
             Route("/healthz", healthz),
             Route("/metrics", metrics_endpoint),
             WEBHOOK_ROUTE,
@@ -266,10 +344,18 @@ def create_app(
             *([Middleware(ProxyHeadersMiddleware, trusted_hosts=list(settings.trusted_proxies))]
               if settings.trusted_proxies else []),
             Middleware(RequestLog),
+            # Outside the guards, so a 413 or 429 still carries the headers a browser needs
+            # to read it; credentials off: Canopy authenticates by bearer token, never cookies.
+            Middleware(
+                CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
+                allow_methods=["GET", "POST", "OPTIONS"], allow_headers=list(CORS_REQUEST_HEADERS),
+                expose_headers=list(CORS_RESPONSE_HEADERS), max_age=CORS_MAX_AGE,
+            ),
             Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
             Middleware(RateLimit, limiter=limiter, callers=Callers(db), paths=frozenset({"/graphql"})),
         ],
         lifespan=lifespan,
     )
     app.state.canopy = state
+    app.state.graphql_view = graphql
     return app

@@ -12,6 +12,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 
+from schema.documents import Refused
 from schema.http import peer_key, staff_key
 
 log = logging.getLogger("canopy.ws")
@@ -38,6 +39,20 @@ class CanopyTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
             await self.websocket.close(RATE_LIMITED, "rate limit exceeded: slow down")
             return
         await super().handle_message(message)
+
+    async def handle_subscribe(self, message: Any) -> None:
+        """Trusted documents and persisted queries as over HTTP (schema/documents.py)."""
+        payload = message.get("payload")
+        if self.connection_acknowledged and isinstance(payload, dict):
+            try:
+                query = await self.view.documents.resolve(payload.get("query"), payload.get("extensions"))
+            except Refused as exc:
+                error = {"message": exc.message, "extensions": {"code": exc.code}}
+                await self.send_message({"id": message.get("id"), "type": "error", "payload": [error]})
+                return
+            if query is not None:  # else strawberry refuses the message as it always has
+                message = {**message, "payload": {**payload, "query": query}}
+        await super().handle_subscribe(message)
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 from cross_web import HTTPException
-from starlette.responses import JSONResponse
+from starlette.responses import Response
 
 MAX_JSON_DEPTH = 32  # far deeper than any real input; graphql-core recurses per level
 
@@ -38,8 +38,25 @@ def parse_body(data: str | bytes) -> Any:
     return parsed
 
 
-def bad_request(exc: HTTPException) -> JSONResponse:
-    return JSONResponse(
-        {"data": None, "errors": [{"message": exc.reason, "extensions": {"code": "BAD_REQUEST"}}]},
-        status_code=exc.status_code,
-    )
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+
+
+def accepts_graphql_response(accept: str | None) -> bool:
+    return GRAPHQL_RESPONSE_JSON in (accept or "")
+
+
+def request_error(message: str, code: str, status: int, *, accept: str | None,
+                  headers: dict[str, str] | None = None) -> Response:
+    """A request refused before execution. GraphQL over HTTP: with graphql-response+json
+    such a response has no `data` entry (and a 4xx status); plain JSON keeps `data: null`."""
+    body: dict[str, Any] = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    if accepts_graphql_response(accept):
+        media_type = GRAPHQL_RESPONSE_JSON
+    else:
+        body = {"data": None, **body}
+        media_type = "application/json"
+    return Response(orjson.dumps(body), status_code=status, media_type=media_type, headers=headers)
+
+
+def bad_request(exc: HTTPException, *, accept: str | None) -> Response:
+    return request_error(exc.reason, "BAD_REQUEST", exc.status_code, accept=accept)

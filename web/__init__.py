@@ -1,0 +1,1 @@
+"""Browser-facing assets Canopy serves itself (no CDN): GraphiQL in web/graphiql/."""
