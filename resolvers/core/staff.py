@@ -266,7 +266,10 @@ async def change_my_password(
     now = throttle.clock()
     if await throttle.locked_until(session, keys, now) is not None:
         raise DomainError(ErrorCode.FORBIDDEN, "too many failed attempts: try again later", "currentPassword")
-    staff = await session.get(Staff, (viewer.tenant_id, viewer.staff_id))
+    # Locked, so of two changes at once the second checks against the first's new password.
+    staff = await session.scalar(
+        select(Staff).where(Staff.id == viewer.staff_id).with_for_update().execution_options(populate_existing=True)
+    )
     if staff is None or not staff.active:
         raise not_found("staff member", "id")
     if not await off_loop(verify_password, staff.password_hash, current):
