@@ -11,7 +11,8 @@ from tests.staff.world import build_chain, member
 LIST = """query($filter: StaffFilter, $first: Int, $after: String) {
   staff(filter: $filter, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor } edges { node { email role active } } } }"""
-LOGIN = """mutation($email: String!) { login(input: {email: $email, password: "%s"}) { token errors { code } } }""" % PASSWORD
+LOGIN = """mutation($email: String!, $password: String!) {
+  login(input: {email: $email, password: $password}) { token errors { code } } }"""
 TOKENS = """query($filter: StaffFilter, $inactive: Boolean!) { staff(filter: $filter) { edges { node {
   email lastLoginAt apiTokens(includeInactive: $inactive) { totalCount edges { node {
     name kind prefix createdAt lastUsedAt expiresAt revoked revokedAt } } } } } } }"""
@@ -71,7 +72,7 @@ async def test_pages_follow_the_cursor_without_gaps(api: Api, tenant: Tenant) ->
 async def test_last_login_and_tokens_without_their_secrets(api: Api, tenant: Tenant) -> None:
     chain = await build_chain(api, tenant)
     # given: sam logs in once and uses the session
-    session = (await api.ok(LOGIN, {"email": chain.sales.email}, token=None))["login"]["token"]
+    session = (await api.ok(LOGIN, {"email": chain.sales.email, "password": PASSWORD}, token=None))["login"]["token"]
     await api.ok("{ me { id } }", token=session)
     # when
     data = await api.ok(TOKENS, {"filter": {"search": "sam.sales"}, "inactive": False})
@@ -87,7 +88,7 @@ async def test_last_login_and_tokens_without_their_secrets(api: Api, tenant: Ten
     assert session not in body and chain.sales.token not in body
     assert session[16:] not in body and chain.sales.token[16:] not in body  # only the 16-character prefix
     # revoked tokens leave the default list, and stay in the full one
-    await api.ok("""mutation { deactivateStaff(input: {id: "%s"}) { errors { code } } }""" % chain.sales.id)
+    await api.ok(DEACTIVATE, {"id": chain.sales.id})
     live = await api.ok(TOKENS, {"filter": {"search": "sam.sales"}, "inactive": False})
     full = await api.ok(TOKENS, {"filter": {"search": "sam.sales"}, "inactive": True})
     assert live["staff"]["edges"][0]["node"]["apiTokens"]["totalCount"] == 0
