@@ -83,6 +83,10 @@ async def test_last_login_and_tokens_without_their_secrets(api: Api, tenant: Ten
     assert node["apiTokens"]["totalCount"] == 2
     assert [t["node"]["kind"] for t in tokens] == ["session", "api"]  # newest first
     assert all(t["node"]["lastUsedAt"] is not None for t in tokens)  # both were used by now
+    # more use within the resolution writes nothing more
+    await api.ok("{ me { id } }", token=session)
+    again = await api.ok(TOKENS, {"filter": {"search": "sam.sales"}, "inactive": False})
+    assert again["staff"]["edges"][0]["node"]["apiTokens"] == node["apiTokens"]
     assert all(t["node"]["revoked"] is False for t in tokens)
     body = str(data)
     assert session not in body and chain.sales.token not in body
