@@ -8,6 +8,7 @@ import os
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -144,7 +145,11 @@ async def viewer_for_token(session: AsyncSession, secret: str) -> Viewer | None:
         return None
     if token.last_used_at is None or token.last_used_at <= now - TOKEN_USE_RESOLUTION:
         session.info[TOKEN_USE_DUE] = (token.tenant_id, token.id)
-    return viewer_of(staff, scope_path, token_id=token.id, reporting_currency=reporting)
+    viewer = viewer_of(staff, scope_path, token_id=token.id, reporting_currency=reporting)
+    # API tokens kept through a reset (integrations) keep working; the person's own sessions wait.
+    if staff.must_change_password and token.kind == "session":
+        viewer = replace(viewer, password_change_required=True)
+    return viewer
 
 
 async def record_token_use(db: Database, session: AsyncSession) -> None:

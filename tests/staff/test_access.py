@@ -112,9 +112,13 @@ async def test_reset_gives_a_one_time_password_and_ends_the_old_one(api: Api, te
                                              AuditEntry.entity_type == "Staff"))).all()
     assert changes and changes[0]["password_hash"] == ["***", "***"]
     assert generated not in str(changes) and "argon2" not in str(changes)
-    # they choose their own, which clears the flag
+    # until they choose their own, that session runs only `me` and changeMyPassword
+    gated = await api.post("{ customers { totalCount } }", token=fresh["token"])
+    assert gated["data"] is None and gated["errors"][0]["extensions"]["code"] == "PASSWORD_CHANGE_REQUIRED"
+    assert await _works(api, fresh["token"])
     changed = (await api.ok(CHANGE, {"current": generated, "new": NEW_PASSWORD}, token=fresh["token"]))
     assert changed["changeMyPassword"] == {"staff": {"mustChangePassword": False}, "errors": []}
+    assert (await api.post("{ customers { totalCount } }", token=fresh["token"])).get("errors") is None
 
 
 async def test_reset_may_keep_the_integrations_running(api: Api, tenant: Tenant) -> None:
@@ -124,6 +128,9 @@ async def test_reset_may_keep_the_integrations_running(api: Api, tenant: Tenant)
     assert reset["errors"] == []
     assert not await _works(api, session)  # login sessions always end
     assert await _works(api, chain.sales.token)  # the API token was kept
+    # and the integration behind it is not held up by the pending password change
+    kept = await api.post("{ customers { totalCount } }", token=chain.sales.token)
+    assert kept.get("errors") is None
 
 
 async def test_reset_lifts_a_login_lock(api: Api, tenant: Tenant) -> None:
