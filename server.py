@@ -43,7 +43,7 @@ from db.session import Database
 from gcsetup import freeze_startup_heap
 from logs import redact_server_logs
 from metrics import metrics_endpoint, observe
-from resolvers.core.auth import viewer_for_token
+from resolvers.core.auth import record_token_use, viewer_for_token
 from resolvers.events.broker import Broker
 from resolvers.pipeline.reminders import start_reminders
 from schema import build_schema
@@ -226,11 +226,14 @@ class CanopyGraphQL(GraphQL):
             if token:
                 # The token lookup opens the request's own session: no second connection.
                 ctx.set_viewer(await viewer_for_token(ctx.session, token))
+                await record_token_use(self.app_state.db, ctx.session)
         return ctx
 
     async def _viewer(self, token: str) -> Any:
         async with self.app_state.db.session() as session:
-            return await viewer_for_token(session, token)
+            viewer = await viewer_for_token(session, token)
+            await record_token_use(self.app_state.db, session)
+            return viewer
 
     async def ws_viewer(self, context: Context) -> Any:
         """The viewer of a websocket's connection_init token, None once it is invalid."""

@@ -66,13 +66,22 @@ def _root_fields(execution_context: Any) -> set[str]:
     return names
 
 
+# Root fields of a login session whose password an administrator reset (docs/staff.md).
+PASSWORD_CHANGE_FIELDS = PUBLIC_FIELDS | {"me", "changeMyPassword"}
+
+
 class RequireViewer(SchemaExtension):
-    """Without a valid token only `login` (and introspection) runs."""
+    """Without a valid token only `login` (and introspection) runs; a session that must
+    change its password first runs only `me` and `changeMyPassword`."""
 
     def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context
-        if getattr(ctx.context, "viewer", None) is None and not _root_fields(ctx) <= PUBLIC_FIELDS:
+        viewer = getattr(ctx.context, "viewer", None)
+        if viewer is None and not _root_fields(ctx) <= PUBLIC_FIELDS:
             ctx.result = ExecutionResult(data=None, errors=[unauthenticated()])
+        elif viewer is not None and viewer.password_change_required and not _root_fields(ctx) <= PASSWORD_CHANGE_FIELDS:
+            ctx.result = ExecutionResult(data=None, errors=[PublicError(
+                "your password was reset: choose your own with changeMyPassword first", "PASSWORD_CHANGE_REQUIRED")])
         yield
 
 

@@ -47,7 +47,12 @@ class Staff(TenantScoped, Base):
     role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20))
     scope_node_id: Mapped[int] = mapped_column(BigInteger)
     locale: Mapped[str] = mapped_column(String(35), default="en")
+    # IANA name; None: the time zone of the staff member's scope node (inherited settings).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None]
+    # Set by resetStaffPassword (the generated password was seen by someone else), cleared by changeMyPassword.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     # Field-level grants beyond the role, e.g. ["pii"] for an integrator.
     grants: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

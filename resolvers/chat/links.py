@@ -135,3 +135,13 @@ async def viewer_for_chat(
         return None
     account, staff, scope_path, reporting = row
     return ChatViewer(viewer_of(staff, scope_path, reporting_currency=reporting), account)
+
+
+async def unlink_staff(session: AsyncSession, tenant_id: int, staff_id: int) -> int:
+    """Unlink every chat of a staff member and void their unused codes (deactivation)."""
+    accounts = (await session.scalars(select(ChatAccount).where(ChatAccount.staff_id == staff_id))).all()
+    for account in accounts:
+        await unlink_chat(session, account)
+    await session.execute(delete(ChatLinkCode).where(
+        ChatLinkCode.tenant_id == tenant_id, ChatLinkCode.staff_id == staff_id, ChatLinkCode.used_at.is_(None)))
+    return len(accounts)

@@ -20,6 +20,8 @@ class Viewer:
     token_id: int | None = None
     grants: frozenset[str] = field(default_factory=frozenset)
     reporting_currency: str = "EUR"
+    # A login session after resetStaffPassword: only `me` and `changeMyPassword` run (schema/extensions.py).
+    password_change_required: bool = False
 
     def in_scope(self, path: str) -> bool:
         """A node (by its materialized path) lies in this viewer's subtree."""

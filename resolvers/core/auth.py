@@ -8,13 +8,14 @@ import os
 import secrets
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from zxcvbn import zxcvbn
 
@@ -22,6 +23,7 @@ from config import password_hash_params
 from db.base import utcnow
 from db.models.core import ApiToken, Role, Staff, Tenant
 from db.models.tree import TierNode
+from db.session import WRITE, Database
 from resolvers.common.errors import DomainError, ErrorCode, Problems, invalid, not_found
 from resolvers.common.lengths import check_length
 from resolvers.common.permissions import require, require_staff_authority
@@ -39,6 +41,9 @@ T = TypeVar("T")
 # releases the GIL), never on the event loop, and at most this many at once; more
 # logins wait in the executor's queue instead of starving every other request.
 _HASHERS = ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1), thread_name_prefix="argon2")
+# ApiToken.last_used_at is written at most this often per token (docs/security.md).
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)
+TOKEN_USE_DUE = "token_use_due"  # session.info: (tenant id, token id) whose use is to be written
 MIN_PASSWORD_SCORE = 3  # zxcvbn's 0-4 scale: 3 is "safely unguessable"
 MAX_PASSWORD = 256
 
@@ -138,7 +143,36 @@ async def viewer_for_token(session: AsyncSession, secret: str) -> Viewer | None:
         return None
     if not staff.active:
         return None
-    return viewer_of(staff, scope_path, token_id=token.id, reporting_currency=reporting)
+    if token.last_used_at is None or token.last_used_at <= now - TOKEN_USE_RESOLUTION:
+        session.info[TOKEN_USE_DUE] = (token.tenant_id, token.id)
+    viewer = viewer_of(staff, scope_path, token_id=token.id, reporting_currency=reporting)
+    # API tokens kept through a reset (integrations) keep working; the person's own sessions wait.
+    if staff.must_change_password and token.kind == "session":
+        viewer = replace(viewer, password_change_required=True)
+    return viewer
+
+
+async def record_token_use(db: Database, session: AsyncSession) -> None:
+    """Write lastUsedAt of the token `viewer_for_token` just accepted on `session`, when due.
+
+    At most one short write per token per TOKEN_USE_RESOLUTION (the value read says when
+    it was last written), in its own transaction so the request's read snapshot is not
+    turned into a write. A Core UPDATE: usage is bookkeeping, not an audited change.
+    """
+    due = session.info.pop(TOKEN_USE_DUE, None)
+    if due is None:
+        return
+    tenant_id, token_id = due
+    now = utcnow()
+    async with db.session(tenant_id=tenant_id) as writer:
+        await writer.connection(execution_options={WRITE: True})
+        await writer.execute(
+            update(ApiToken)
+            .where(ApiToken.id == token_id, or_(ApiToken.last_used_at.is_(None),
+                                                 ApiToken.last_used_at <= now - TOKEN_USE_RESOLUTION))
+            .values(last_used_at=now)
+        )
+        await writer.commit()
 
 
 def viewer_of(staff: Staff, scope_path: str, *, token_id: int | None = None,

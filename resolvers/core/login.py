@@ -79,6 +79,7 @@ async def login(
 async def _session_token(session: AsyncSession, staff: Staff, tenant: Tenant, token_days: int) -> LoginResult:
     session.info["tenant_id"] = staff.tenant_id
     session.info["actor_id"] = staff.id
+    staff.last_login_at = utcnow()
     secret, token = await issue_token(
         session, staff, name="login", kind="session",
         expires_at=utcnow() + timedelta(days=token_days),

@@ -153,6 +153,11 @@ class Broker:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
+    async def drain(self) -> None:
+        """Wait for the revocations `revoke_soon` started (a CLI command before it exits)."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+
     async def revoke(self, keys: Sequence[tuple[str, int, int]]) -> None:
         """After commit: close this process's affected connections, then tell the others."""
         self._revoked(keys)

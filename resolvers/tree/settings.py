@@ -71,6 +71,14 @@ def normalise_locale(value: str, field: Sequence[str], problems: Problems) -> st
     return tag
 
 
+def normalise_timezone(value: str, field: Sequence[str], problems: Problems) -> str:
+    """An IANA time zone name as zoneinfo knows it (Europe/Berlin); unknown: a problem."""
+    name = value.strip()
+    if name not in _timezones():
+        problems.add(ErrorCode.INVALID, f"unknown IANA timezone {value!r}", field)
+    return name
+
+
 def clean_settings(
     given: dict[str, Any], field: Sequence[str], problems: Problems,
 ) -> dict[str, Any]:
@@ -88,10 +96,7 @@ def clean_settings(
         elif key == "locale":
             out[key] = normalise_locale(value, path, problems)
         else:
-            name = value.strip()
-            if name not in _timezones():
-                problems.add(ErrorCode.INVALID, f"unknown IANA timezone {value!r}", path)
-            out[key] = name
+            out[key] = normalise_timezone(value, path, problems)
     return out
 
 

@@ -22,6 +22,7 @@ from schema.core.inputs import (
     RevokeApiTokenInput,
     StaffPayload,
 )
+from schema.core.staff import StaffMutation, StaffQuery
 from schema.core.types import Staff, fetch_staff
 from schema.customers.types import Customer, fetch_customers
 from schema.errors import bad_input, user_errors
@@ -38,7 +39,7 @@ MAX_NODES = 100
 
 
 @strawberry.type
-class Query:
+class Query(StaffQuery):
     @strawberry.field(description="The authenticated staff member.")
     async def me(self, info: Info) -> Staff:
         row = await by_id(info.context, m.Staff).load(info.context.viewer.staff_id)
@@ -56,7 +57,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(StaffMutation):
     @strawberry.mutation(description="Exchange email and password for a bearer token.")
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         ctx = info.context

@@ -59,3 +59,56 @@ class ApiTokenPayload:
     token: str | None = strawberry.field(default=None, description="The secret: shown only once.")
     api_token: ApiToken | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class StaffFilter:
+    role: Role | None = None  # type: ignore[valid-type]
+    node_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Staff scoped anywhere in this node's subtree."
+    )
+    active: bool | None = None
+    search: str | None = strawberry.field(default=None, description="Words found in the name or email.")
+
+
+@strawberry.input
+class UpdateStaffInput:
+    id: strawberry.ID
+    name: str | None = strawberry.UNSET
+    locale: str | None = strawberry.UNSET
+    time_zone: str | None = strawberry.field(default=strawberry.UNSET, description="null: the scope node's.")
+    role: Role | None = strawberry.UNSET  # type: ignore[valid-type]
+    scope_node_id: strawberry.ID | None = strawberry.UNSET
+
+
+@strawberry.input
+class DeactivateStaffInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class ReactivateStaffInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class ResetStaffPasswordInput:
+    id: strawberry.ID
+    revoke_api_tokens: bool = strawberry.field(
+        default=True, description="Also end their API tokens (login sessions always end)."
+    )
+
+
+@strawberry.type
+class ResetStaffPasswordPayload:
+    staff: Staff | None = None
+    password: str | None = strawberry.field(
+        default=None, description="The generated password: shown only once, to be changed at first login."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class ChangeMyPasswordInput:
+    current_password: str
+    new_password: str

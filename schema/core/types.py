@@ -11,8 +11,9 @@ from strawberry.types import Info
 
 from db.models import core as m
 from db.models import tree as tm
+from resolvers.core import staff as staff_service
 from schema.loading import by_id
-from schema.relay import Node, to_global_id
+from schema.relay import Connection, Node, build_connection, nested_pages, page_args, to_global_id
 from schema.tree.types import TierNode, load_tier_node
 
 Role = strawberry.enum(Enum("Role", {r.value: r.value for r in m.Role}), name="Role")  # type: ignore[misc]
@@ -26,12 +27,23 @@ class Staff(Node):
     email: str
     role: Role  # type: ignore[valid-type]
     locale: str
+    time_zone: str | None = strawberry.field(
+        description="IANA name; null: the time zone of the scope node's settings."
+    )
+    active: bool
+    last_login_at: datetime | None = strawberry.field(description="The last successful login.")
+    must_change_password: bool = strawberry.field(
+        description="Set by resetStaffPassword; cleared when they choose their own with changeMyPassword."
+    )
+    created_at: datetime
 
     @classmethod
     def from_row(cls, row: m.Staff) -> Staff:
         return cls(
             row=row, id=to_global_id("Staff", row.id), name=row.name, email=row.email,
             role=Role[m.Role(row.role).value], locale=row.locale,  # type: ignore[index]
+            time_zone=row.time_zone, active=row.active, last_login_at=row.last_login_at,
+            must_change_password=bool(row.must_change_password), created_at=row.created_at,
         )
 
     @strawberry.field
@@ -39,6 +51,27 @@ class Staff(Node):
         node = await load_tier_node(info, self.row.scope_node_id)
         assert node is not None
         return node
+
+    @strawberry.field(description=(
+        "Their API tokens and login sessions, newest first (never the secret). Visible to the staff "
+        "member and to those who may act on them (docs/security.md); empty for anyone else. "
+        "Without includeInactive: only tokens neither revoked nor expired."
+    ))
+    async def api_tokens(
+        self, info: Info, first: int | None = None, after: str | None = None, include_inactive: bool = False,
+    ) -> Connection[ApiToken]:
+        args = page_args(first, after)
+        scope = await by_id(info.context, tm.TierNode).load(self.row.scope_node_id)
+        visible = scope is not None and staff_service.sees_tokens(
+            info.context.viewer, self.row.id, m.Role(self.row.role), scope.path
+        )
+        if not visible:
+            return build_connection([], args, staff_service.TOKEN_ORDER, ApiToken.from_row, None)
+        pages = nested_pages(
+            info.context, f"staff_tokens:{include_inactive}", m.ApiToken, m.ApiToken.staff_id,
+            staff_service.TOKEN_ORDER, where=lambda: staff_service.token_conditions(include_inactive),
+        )
+        return await pages(self.row.id, args, ApiToken.from_row)
 
 
 @strawberry.type(name="ApiToken")
@@ -50,15 +83,18 @@ class ApiToken(Node):
     prefix: str
     expires_at: datetime | None
     revoked_at: datetime | None
-    last_used_at: datetime | None
+    last_used_at: datetime | None = strawberry.field(
+        description="When the token was last used, to within 5 minutes."
+    )
     created_at: datetime
+    revoked: bool
 
     @classmethod
     def from_row(cls, row: m.ApiToken) -> ApiToken:
         return cls(
             row=row, id=to_global_id("ApiToken", row.id), name=row.name, kind=row.kind,
             prefix=row.prefix, expires_at=row.expires_at, revoked_at=row.revoked_at,
-            last_used_at=row.last_used_at, created_at=row.created_at,
+            last_used_at=row.last_used_at, created_at=row.created_at, revoked=row.revoked_at is not None,
         )
 
     @strawberry.field

@@ -173,3 +173,138 @@ async def test_create_staff_matrix(api: Api, tenant: Tenant) -> None:
         "scopeNodeId": to_global_id("TierNode", tenant.root_id),
     }}, token=callers[Role.MANAGER].token))["createStaff"]
     assert _errors(payload, "scopeNodeId") == ["NOT_FOUND"]
+
+
+# ---------- staff management: updateStaff, deactivateStaff, reactivateStaff, resetStaffPassword ----------
+
+UPDATE_STAFF = """mutation($input: UpdateStaffInput!) {
+  updateStaff(input: $input) { staff { name role scope { code } } errors { code field message } } }"""
+DEACTIVATE = """mutation($id: ID!) { deactivateStaff(input: {id: $id}) {
+  staff { active } errors { code field message } } }"""
+REACTIVATE = """mutation($id: ID!) { reactivateStaff(input: {id: $id}) {
+  staff { active } errors { code field message } } }"""
+RESET = """mutation($id: ID!) { resetStaffPassword(input: {id: $id}) {
+  password staff { mustChangePassword } errors { code field message } } }"""
+STATE = "query($id: ID!) { node(id: $id) { ... on Staff { name active } } }"
+
+
+async def _state(api: Api, tenant: Tenant, member: Member) -> dict:
+    return (await api.ok(STATE, {"id": member.id}, token=tenant.token))["node"]
+
+
+def _want(caller: Role, target: Role, where: str) -> str | None:
+    return expected(caller, target, where, action_allowed=caller in (Role.ADMIN, Role.MANAGER))
+
+
+async def test_update_staff_matrix(api: Api, tenant: Tenant) -> None:
+    callers, targets, _ = await _world(api, tenant)
+    wrong: list[str] = []
+    for caller in ROLES:
+        for where, by_role in targets.items():
+            for target, member in by_role.items():
+                before = (await _state(api, tenant, member))["name"]
+                payload = (await api.ok(UPDATE_STAFF, {"input": {"id": member.id, "name": f"by {caller.value}"}},
+                                        token=callers[caller].token))["updateStaff"]
+                want = _want(caller, target, where)
+                got = _errors(payload, "id")
+                after = (await _state(api, tenant, member))["name"]
+                if got != ([want] if want else []) or (after == f"by {caller.value}") != (want is None):
+                    wrong.append(f"{caller}->{target}@{where}: {got} != {want}, name {before!r} -> {after!r}")
+    assert wrong == []
+
+
+async def test_deactivate_staff_matrix(api: Api, tenant: Tenant) -> None:
+    callers, targets, _ = await _world(api, tenant)
+    wrong: list[str] = []
+    for caller in ROLES:
+        for where, by_role in targets.items():
+            for target, member in by_role.items():
+                payload = (await api.ok(DEACTIVATE, {"id": member.id}, token=callers[caller].token))["deactivateStaff"]
+                want = _want(caller, target, where)
+                got = _errors(payload, "id")
+                alive = (await api.post(ME, token=member.token)).get("data") is not None
+                active = (await _state(api, tenant, member))["active"]
+                if got != ([want] if want else []) or alive != (want is not None) or active != (want is not None):
+                    wrong.append(f"{caller}->{target}@{where}: {got} != {want}, token alive={alive}, active={active}")
+                if want is None:  # back for the next caller, with a fresh token
+                    assert (await api.ok(REACTIVATE, {"id": member.id}))["reactivateStaff"]["errors"] == []
+                    member.token, member.token_id = await _reissue(api, tenant, member)
+    assert wrong == []
+
+
+async def test_reactivate_staff_matrix(api: Api, tenant: Tenant) -> None:
+    callers, targets, _ = await _world(api, tenant)
+    for by_role in targets.values():
+        for member in by_role.values():
+            assert (await api.ok(DEACTIVATE, {"id": member.id}))["deactivateStaff"]["errors"] == []
+    wrong: list[str] = []
+    for caller in ROLES:
+        for where, by_role in targets.items():
+            for target, member in by_role.items():
+                payload = (await api.ok(REACTIVATE, {"id": member.id}, token=callers[caller].token))["reactivateStaff"]
+                want = _want(caller, target, where)
+                got = _errors(payload, "id")
+                active = (await _state(api, tenant, member))["active"]
+                if got != ([want] if want else []) or active != (want is None):
+                    wrong.append(f"{caller}->{target}@{where}: {got} != {want}, active={active}")
+                if want is None:
+                    assert (await api.ok(DEACTIVATE, {"id": member.id}))["deactivateStaff"]["errors"] == []
+    assert wrong == []
+
+
+async def test_reset_staff_password_matrix(api: Api, tenant: Tenant) -> None:
+    callers, targets, _ = await _world(api, tenant)
+    wrong: list[str] = []
+    for caller in ROLES:
+        for where, by_role in targets.items():
+            for target, member in by_role.items():
+                payload = (await api.ok(RESET, {"id": member.id}, token=callers[caller].token))["resetStaffPassword"]
+                want = _want(caller, target, where)
+                got = _errors(payload, "id")
+                alive = (await api.post(ME, token=member.token)).get("data") is not None
+                shown = payload["password"] is not None
+                if got != ([want] if want else []) or alive != (want is not None) or shown != (want is None):
+                    wrong.append(f"{caller}->{target}@{where}: {got} != {want}, token alive={alive}, shown={shown}")
+                if want is None:
+                    member.token, member.token_id = await _reissue(api, tenant, member)
+    assert wrong == []
+
+
+async def test_nobody_raises_their_own_role_or_widens_their_own_scope(api: Api, tenant: Tenant) -> None:
+    callers, targets, nodes = await _world(api, tenant)
+    manager, sales = callers[Role.MANAGER], callers[Role.SALES]
+    root = to_global_id("TierNode", tenant.root_id)
+
+    async def update(token: str, **fields: object) -> list[str]:
+        payload = (await api.ok(UPDATE_STAFF, {"input": fields}, token=token))["updateStaff"]
+        return [f"{e['code']}:{'.'.join(e['field'] or [])}" for e in payload["errors"]]
+
+    # a manager makes nobody an admin, themselves included
+    assert await update(manager.token, id=manager.id, role="ADMIN") == ["FORBIDDEN:role"]
+    assert await update(manager.token, id=targets["inside"][Role.SALES].id, role="ADMIN") == ["FORBIDDEN:role"]
+    # ... places nobody above their own scope, themselves included (the root answers as missing)
+    assert await update(manager.token, id=manager.id, scopeNodeId=root) == ["NOT_FOUND:scopeNodeId"]
+    outside = to_global_id("TierNode", nodes["outside"])
+    assert await update(manager.token, id=targets["inside"][Role.SALES].id, scopeNodeId=outside) == [
+        "NOT_FOUND:scopeNodeId"]
+    # a sales member changes their own profile, never their role or scope
+    assert await update(sales.token, id=sales.id, name="Sally", locale="de_at", timeZone="Europe/Vienna") == []
+    assert await update(sales.token, id=sales.id, role="MANAGER") == ["FORBIDDEN:"]
+    assert await update(sales.token, id=sales.id, role="SALES") == ["FORBIDDEN:"]  # role is staff.write
+    assert (await api.ok(ME, token=manager.token))["me"] == {"role": "MANAGER", "scope": {"code": "REGION"}}
+    # lowering oneself and narrowing one's own scope are allowed
+    inside = to_global_id("TierNode", nodes["inside"])
+    assert await update(manager.token, id=manager.id, scopeNodeId=inside) == []
+    assert (await api.ok(ME, token=manager.token))["me"] == {"role": "MANAGER", "scope": {"code": "STORE"}}
+
+
+async def test_a_deactivated_caller_can_do_nothing(api: Api, tenant: Tenant) -> None:
+    callers, targets, _ = await _world(api, tenant)
+    manager = callers[Role.MANAGER]
+    assert (await api.ok(DEACTIVATE, {"id": manager.id}))["deactivateStaff"]["errors"] == []
+    body = await api.post(UPDATE_STAFF, {"input": {"id": targets["inside"][Role.SALES].id, "name": "x"}},
+                          token=manager.token)
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    # reactivated, the old token stays revoked
+    assert (await api.ok(REACTIVATE, {"id": manager.id}))["reactivateStaff"]["errors"] == []
+    assert (await api.post(ME, token=manager.token)).get("data") is None
