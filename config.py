@@ -35,6 +35,14 @@ class Settings:
     metrics_token: str | None = None  # bearer for /metrics; unset: loopback peers only
     reminder_interval: float = 30.0  # seconds between reminder passes; 0 disables
     webhook_worker: bool = True  # canopy serve delivers webhooks (off: `canopy webhooks worker` apart)
+    data_keys: str | None = None  # keyring file: field-level encryption at rest (db/crypto.py)
+
+    @property
+    def keyring_path(self) -> str | None:
+        """data_keys, else `<file>.keys` beside a SQLite database when `canopy demo` wrote one."""
+        from db.crypto import default_path
+
+        return default_path(self.database_url, self.data_keys)
 
     @property
     def production(self) -> bool:
@@ -65,6 +73,7 @@ class Settings:
             ),
             "metrics_token": os.environ.get("CANOPY_METRICS_TOKEN") or None,
             "webhook_worker": os.environ.get("CANOPY_WEBHOOK_WORKER", "1").lower() not in {"0", "false", "no", "off"},
+            "data_keys": os.environ.get("CANOPY_DATA_KEYS") or None,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -105,9 +105,9 @@ async def migrated(url: str, revision: str = "head") -> Database:
 
 
 @asynccontextmanager
-async def seed(db: Database, members: int = 4) -> AsyncIterator[Seeded]:
+async def seed(db: Database, members: int = 4, data_keys: str | None = None) -> AsyncIterator[Seeded]:
     """A tenant through the real app: a store, customers, a program, enrolled members."""
-    app = create_app(Settings(database_url=db.url, debug=True), db=db, migrate_on_start=False)
+    app = create_app(Settings(database_url=db.url, debug=True, data_keys=data_keys), db=db, migrate_on_start=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         api = Api(app, client, db)
         tenant = await api.make_tenant("acme")
