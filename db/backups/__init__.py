@@ -68,6 +68,9 @@ async def restore(url: str, source: Path, say: Callable[[str], None]) -> bool:
     if manifest.backend != backend:
         raise BackupError(f"the backup is of a {manifest.backend} database, the target is {backend}")
     heads, unknown = _known_revisions(manifest.revisions)
+    if not manifest.revisions:
+        raise BackupError("the backup records no migration revision (its database was not made by "
+                          "`canopy migrate`), so it cannot be migrated safely")
     if unknown:
         raise BackupError(f"the backup is at migration revision {', '.join(unknown)}, which this Canopy "
                           f"does not know (its newest is {', '.join(heads)}): restore it with a newer Canopy")

@@ -144,3 +144,21 @@ async def test_stats_rebuild_check_reports_without_writing(
         assert await run_cli(["stats", "rebuild", "--check"], url, monkeypatch) == 1  # nothing written
     finally:
         await db.dispose()
+
+
+async def test_refuses_a_backup_of_a_database_canopy_did_not_migrate(
+    fresh: Fresh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    source = Database(await fresh("src"))
+    try:
+        async with source.engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE stray (id INTEGER PRIMARY KEY)"))
+    finally:
+        await source.dispose()
+    backup = tmp_path / "stray.canopy-backup"
+    assert await run_cli(["backup", str(backup)], source.url, monkeypatch) == 0
+    assert "revision (none), 1 tables" in capsys.readouterr().out
+    target = await fresh("dst")
+    assert await run_cli(["restore", str(backup)], target, monkeypatch) == 1
+    assert "records no migration revision" in capsys.readouterr().err
+    assert await _tables(target) == 0
