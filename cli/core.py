@@ -67,12 +67,24 @@ def _check_port(host: str, port: int) -> None:
             raise UserFacingError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
+def _check_keyring() -> None:
+    """A missing or malformed keyring is one line before uvicorn starts, not a traceback in it."""
+    from cli.main import UserFacingError
+    from db import crypto
+
+    try:
+        crypto.configure(Settings.from_env().keyring_path)
+    except crypto.KeyringError as exc:
+        raise UserFacingError(str(exc)) from exc
+
+
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from logs import configure_logging
 
     _check_port(args.host, args.port)
+    _check_keyring()
     configure_logging(logging.INFO)
     uvicorn.run(
         "server:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,

@@ -32,6 +32,9 @@ from sqlalchemy import JSON, Text, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 
 PREFIX = "enc:v"
+# With encryption off, a text that happens to start like a sealed value is stored behind this
+# marker, so a user's "enc:v1:..." summary reads back as text instead of failing as a missing key.
+ESCAPE = "enc:p:"
 _TOKEN = re.compile(r"enc:v(\d+):([A-Za-z0-9_-]+={0,2})\Z")
 RELOAD_SECONDS = 2.0
 NONCE = 12
@@ -189,7 +192,9 @@ class _Encrypted(TypeDecorator[Any]):
 
     def _seal(self, text: str) -> str:
         ring = active()
-        return ring.encrypt(text, self._aad) if ring is not None else text
+        if ring is not None:
+            return ring.encrypt(text, self._aad)
+        return ESCAPE + text if text.startswith((PREFIX, ESCAPE)) else text
 
     def _open(self, stored: str) -> str:
         ring = active()
@@ -209,9 +214,11 @@ class EncryptedText(_Encrypted):
         return None if value is None else self._seal(value)
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
-        if value is None or not value.startswith(PREFIX):
+        if value is None or not value.startswith("enc:"):
             return value
-        return self._open(value)
+        if value.startswith(ESCAPE):
+            return value[len(ESCAPE):]
+        return self._open(value) if value.startswith(PREFIX) else value
 
 
 class EncryptedJSON(_Encrypted):

@@ -93,3 +93,17 @@ async def test_the_audit_trail_records_the_change_not_the_value(
     interaction = [r for r in rows if r[0] == "Interaction"]
     assert interaction and "summary" in str(interaction[0][1])
     assert not any(n in str(rows) for n in (SUMMARY, DESCRIPTION, COMMENT, ATTRIBUTE))
+
+
+async def test_a_text_that_looks_sealed_reads_back_as_written_with_encryption_off(
+    api: Api, tenant: Tenant, chain: Chain,
+) -> None:
+    from tests.encryption.conftest import LOG
+
+    looks_sealed = ["enc:v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "enc:p:x", "enc:other"]
+    for summary in looks_sealed:
+        data = await api.ok(LOG, {"input": {"customerId": chain.customer("alice"), "kind": "NOTE", "summary": summary}})
+        assert data["logInteraction"]["errors"] == [], data
+    listed = await api.ok("""query($id: ID!) { node(id: $id) { ... on Customer {
+      interactions(first: 10) { edges { node { summary } } } } } }""", {"id": chain.customer("alice")})
+    assert sorted(e["node"]["summary"] for e in listed["node"]["interactions"]["edges"]) == sorted(looks_sealed)

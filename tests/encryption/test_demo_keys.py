@@ -40,3 +40,16 @@ async def test_demo_without_encryption(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(demo, "SEEDERS", [])
     assert await asyncio.to_thread(main, ["demo", "--no-encryption"]) == 0
     assert not (tmp_path / "canopy.db.keys").exists()
+
+
+def test_serve_with_a_missing_keyring_fails_in_one_line(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    env = {"PATH": "/usr/bin:/bin", "CANOPY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'c.db'}",
+           "CANOPY_DATA_KEYS": str(tmp_path / "absent.keys")}
+    done = subprocess.run([sys.executable, "-m", "cli.main", "serve", "--port", "0"],
+                          cwd=Path(__file__).resolve().parents[2], env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip() == f"canopy: no keyring at {tmp_path / 'absent.keys'} (CANOPY_DATA_KEYS)"
