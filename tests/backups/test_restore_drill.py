@@ -30,24 +30,25 @@ async def test_backup_under_write_load_restores_every_acknowledged_write(
     # given: a seeded database served by the app
     source = await migrated(await fresh("src"))
     backup = tmp_path / "drill.canopy-backup"
-    acked: list[tuple[float, str, int]] = []  # (when acknowledged, kind, row id)
+    acked: list[tuple[float, float, str, int]] = []  # (when sent, when acknowledged, kind, row id)
     stop, warmed = asyncio.Event(), asyncio.Event()
     try:
         async with seed(source) as shop:
             async def writer(n: int) -> None:
                 rng = random.Random(n)
                 while not stop.is_set():
+                    sent = time.monotonic()
                     if rng.random() < 0.7:
                         data = await shop.api.ok(ADJUST, {"input": {
                             "membershipId": rng.choice(shop.memberships), "delta": rng.randint(1, 50),
                             "reason": f"drill {n}"}})
                         assert data["adjustPoints"]["errors"] == [], data
-                        acked.append((time.monotonic(), "points", pk(data["adjustPoints"]["pointsEntry"]["id"])))
+                        acked.append((sent, time.monotonic(), "points", pk(data["adjustPoints"]["pointsEntry"]["id"])))
                     else:
                         data = await shop.api.ok(CREATE_CUSTOMER, {"input": {
                             "nodeId": _node_gid(shop.store_id), "name": f"Drill {n}-{len(acked)}"}})
                         assert data["createCustomer"]["errors"] == [], data
-                        acked.append((time.monotonic(), "customer", pk(data["createCustomer"]["customer"]["id"])))
+                        acked.append((sent, time.monotonic(), "customer", pk(data["createCustomer"]["customer"]["id"])))
                     if len(acked) >= 30:
                         warmed.set()
 
@@ -64,9 +65,10 @@ async def test_backup_under_write_load_restores_every_acknowledged_write(
         await source.dispose()
     assert code == 0, capsys.readouterr().err
     assert capsys.readouterr().out.startswith("backed up ")
-    before = [(kind, row) for when, kind, row in acked if when < started]
-    during = [a for a in acked if started <= a[0] <= finished]
-    assert during, "no write landed while the backup ran: the drill proved nothing"
+    before = [(kind, row) for _sent, when, kind, row in acked if when < started]
+    # Writes in flight while the backup ran (each may land before or after its snapshot).
+    during = [a for a in acked if a[0] <= finished and a[1] >= started]
+    assert during, "no write was in flight while the backup ran: the drill proved nothing"
 
     # then: restore into a new database passes its verification...
     target = await fresh("dst")
@@ -87,7 +89,7 @@ async def test_backup_under_write_load_restores_every_acknowledged_write(
     missing = [(k, r) for k, r in before if r not in (entries if k == "points" else customers)]
     assert not missing, missing
     # nothing restored that was never written (enrolment writes no ledger row)
-    assert entries <= {r for _, k, r in acked if k == "points"}
+    assert entries <= {r for _s, _a, k, r in acked if k == "points"}
 
 
 def _node_gid(node_id: int) -> str:
