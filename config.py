@@ -64,6 +64,14 @@ class Settings:
     trusted_documents: str = "allow"  # "only": registered operations only (OWASP allow-list)
     apq_max_entries: int = 10_000  # automatic persisted queries remembered (LRU)
     apq_max_document_bytes: int = 32_768  # a longer document runs but is not remembered
+    data_keys: str | None = None  # keyring file: field-level encryption at rest (db/crypto.py)
+
+    @property
+    def keyring_path(self) -> str | None:
+        """data_keys, else `<file>.keys` beside a SQLite database when `canopy demo` wrote one."""
+        from db.crypto import default_path
+
+        return default_path(self.database_url, self.data_keys)
 
     @property
     def production(self) -> bool:
@@ -100,6 +108,7 @@ class Settings:
             "apq_max_document_bytes": int(
                 os.environ.get("CANOPY_APQ_MAX_DOCUMENT_BYTES", cls.apq_max_document_bytes)
             ),
+            "data_keys": os.environ.get("CANOPY_DATA_KEYS") or None,
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -38,6 +38,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bots.telegram import WEBHOOK_ROUTE, webhook_bot
 from config import Settings
+from db import crypto
 from db.migrate import migrate
 from db.session import Database
 from gcsetup import freeze_startup_heap
@@ -303,6 +304,7 @@ def create_app(
     settings: Settings | None = None, *, db: Database | None = None, migrate_on_start: bool = True
 ) -> Starlette:
     settings = settings or Settings.from_env()
+    crypto.configure(settings.keyring_path)  # a missing or broken keyring stops the start
     db = db or Database(settings.database_url)
     state = AppState(settings=settings, db=db, broker=Broker(db, settings))
     limiter = RateLimiter(settings)

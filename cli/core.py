@@ -46,6 +46,8 @@ def register(sub: Any) -> None:
     stats = sub.add_parser("stats", help="the per-node rollup counters").add_subparsers(dest="action", required=True)
     p = stats.add_parser("rebuild", help="recompute them from the rows and print the nodes that differed")
     tenant_option(p, help="tenant slug (default: CANOPY_TENANT, else every tenant)")
+    p.add_argument("--check", action="store_true",
+                   help="only compare: print the nodes that differ, exit 1 if any, write nothing")
     p.set_defaults(func=run_async(stats_rebuild))
 
     p = sub.add_parser("schema", help="print the GraphQL SDL")
@@ -67,12 +69,24 @@ def _check_port(host: str, port: int) -> None:
             raise UserFacingError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
+def _check_keyring() -> None:
+    """A missing or malformed keyring is one line before uvicorn starts, not a traceback in it."""
+    from cli.main import UserFacingError
+    from db import crypto
+
+    try:
+        crypto.configure(Settings.from_env().keyring_path)
+    except crypto.KeyringError as exc:
+        raise UserFacingError(str(exc)) from exc
+
+
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from logs import configure_logging
 
     _check_port(args.host, args.port)
+    _check_keyring()
     configure_logging(getattr(logging, args.log_level.upper()))
     uvicorn.run(
         "server:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
@@ -94,18 +108,14 @@ async def migrate_cmd(_args: argparse.Namespace, settings: Settings) -> None:
     print(f"migrated {settings.database_url}")
 
 
-async def stats_rebuild(args: argparse.Namespace, settings: Settings) -> None:
+async def stats_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     """Repair for counters written around the triggers (e.g. by hand with triggers disabled)."""
-    from sqlalchemy import func, select
+    from sqlalchemy import select
 
     from cli.main import MissingData
     from db import node_stats
     from db.models.core import Tenant
-    from db.models.tree import NodeStats
 
-    sums = select(NodeStats.tenant_id, NodeStats.node_id,
-                  *(func.sum(getattr(NodeStats, c)) for c in node_stats.COLUMNS)).group_by(
-                      NodeStats.tenant_id, NodeStats.node_id)
     db = Database(settings.database_url)
     try:
         async with db.transaction(all_tenants=True) as session:
@@ -114,22 +124,20 @@ async def stats_rebuild(args: argparse.Namespace, settings: Settings) -> None:
                 tenant_id = await session.scalar(select(Tenant.id).where(Tenant.slug == args.tenant))
                 if tenant_id is None:
                     raise MissingData(f"no tenant {args.tenant!r}")
-                sums = sums.where(NodeStats.tenant_id == tenant_id)
-
-            async def current() -> dict[tuple[int, int], tuple[int, ...]]:
-                return {(r[0], r[1]): tuple(int(v) for v in r[2:]) for r in (await session.execute(sums)).all()}
-
-            before = await current()
-            for statement in node_stats.rebuild_sql(tenant_id):
-                await session.execute(text(statement))
-            after = await current()
+            before, after, differed = await node_stats.differences(session, tenant_id)
+            if not args.check:
+                for statement in node_stats.rebuild_sql(tenant_id):
+                    await session.execute(text(statement))
     finally:
         await db.dispose()
     zero = (0,) * len(node_stats.COLUMNS)
-    differed = [k for k in before.keys() | after.keys() if before.get(k, zero) != after.get(k, zero)]
-    print(f"rebuilt the counters of {len(after)} nodes; {len(differed)} differed")
-    for tenant, node in sorted(differed):
+    if args.check:
+        print(f"checked the counters of {len(after)} nodes; {len(differed)} differ from the rows")
+    else:
+        print(f"rebuilt the counters of {len(after)} nodes; {len(differed)} differed")
+    for tenant, node in differed:
         print(f"  tenant {tenant} node {node}: {before.get((tenant, node), zero)} -> {after.get((tenant, node), zero)}")
+    return 1 if args.check and differed else 0
 
 
 async def admin_create(args: argparse.Namespace, settings: Settings) -> None:

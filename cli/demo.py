@@ -54,6 +54,8 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("demo", help="create a demo tenant with a realistic tree and data")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--no-encryption", action="store_true",
+                   help="store contact data in the clear (default: generate a keyring, see docs/encryption.md)")
     p.set_defaults(func=run_async(demo, creates_database=True))
 
 
@@ -66,7 +68,30 @@ def _node(tenant_id: int, parent: TierNode | None, code: str, name: str, kind: s
     )
 
 
+def _keyring(args: argparse.Namespace, settings: Settings) -> str | None:
+    """The demo encrypts at rest: a new keyring at CANOPY_DATA_KEYS, else beside a SQLite file."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from db import crypto
+
+    if args.no_encryption:
+        return None
+    path = settings.keyring_path
+    if path is None:
+        url = make_url(settings.database_url)
+        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+            return None  # PostgreSQL: only with CANOPY_DATA_KEYS, which the server must also see
+        path = f"{url.database}.keys"
+    if not Path(path).exists():
+        crypto.Keyring.generate(Path(path))
+    crypto.configure(path)
+    return path
+
+
 async def demo(args: argparse.Namespace, settings: Settings) -> None:
+    keys = _keyring(args, settings)
     db = Database(settings.database_url)
     password = secrets.token_urlsafe(9)
     try:
@@ -100,6 +125,9 @@ async def demo(args: argparse.Namespace, settings: Settings) -> None:
     print(f"Created demo tenant '{DEMO_SLUG}': 1 headquarters, {len(TREE)} regions, "
           f"{sum(len(r[5]) for r in TREE)} countries, {len(stores)} stores.")
     _print_credentials(password, settings)
+    if keys:
+        print(f"Data keys: {keys} (interaction, ticket and attribute data are encrypted with it; "
+              "in production keep the keyring apart from the database: docs/encryption.md)")
 
 
 @contextmanager

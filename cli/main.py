@@ -19,7 +19,7 @@ from resolvers.common.errors import DomainError, ErrorCode
 
 # Modules with `register(subparsers)`; each adds its commands.
 COMMAND_MODULES = ["cli.core", "cli.demo", "cli.points", "cli.rates", "cli.events", "cli.bulk", "cli.chat", "cli.webhooks",
-                   "cli.staff"]
+                   "cli.staff", "cli.backup", "cli.keys"]
 
 
 # The one answer when a command needs a tenant and the database has several.
@@ -59,9 +59,18 @@ def run_async(fn: Callable[..., Coroutine[Any, Any, Any]], *,
               creates_database: bool = False) -> Callable[[argparse.Namespace], Any]:
     """Run a command with the settings; only migrate and demo may create the database file."""
     def runner(args: argparse.Namespace) -> Any:
+        from db import crypto
+
         settings = Settings.from_env()
         if not creates_database:
             require_database(settings.database_url)
+        path = settings.keyring_path
+        if creates_database and path and not Path(path).exists():
+            path = None  # `canopy demo` generates it; migrate and restore read no encrypted value
+        try:
+            crypto.configure(path)
+        except crypto.KeyringError as exc:
+            raise UserFacingError(str(exc)) from exc
         return asyncio.run(fn(args, settings))
 
     return runner

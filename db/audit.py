@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Table, event, insert, inspect, text
 from sqlalchemy.orm import Session
 
+from db import crypto
 from db.base import Base, TenantScoped, new_id, utcnow
 from db.models.core import AuditEntry
 from db.rls import AUDIT_SCRUB_SETTING
@@ -114,7 +115,7 @@ def _changes(obj: TenantScoped, kind: str, redact: bool = False) -> dict[str, li
         key = attr.key
         if key in _SKIP:
             continue
-        secret = attr.columns[0].info.get("secret", False)
+        secret = _masked(attr.columns[0])
         if kind == "new":
             value = getattr(obj, key)
             if value is None or value == [] or value == {}:
@@ -276,7 +277,9 @@ def scrubbing(session: Session, customer_id: int) -> Iterator[None]:
 def new_changes(cls: type, values: dict[str, Any]) -> dict[str, list[Any]]:
     """What `before_flush` records for a new `cls` object holding `values`, for rows inserted with Core."""
     out: dict[str, list[Any]] = {}
-    for key, secret in _audited_columns(cls):
+    encrypting = crypto.active() is not None
+    for key, secret, encrypted in _audited_columns(cls):
+        secret = secret or (encrypted and encrypting)
         value = values.get(key)
         if value is None or value == [] or value == {}:
             continue
@@ -305,12 +308,18 @@ def record_new(
 
 
 @cache
-def _audited_columns(cls: type) -> tuple[tuple[str, bool], ...]:
-    """(attribute, secret) in mapper order, as `_changes` walks them."""
+def _audited_columns(cls: type) -> tuple[tuple[str, bool, bool], ...]:
+    """(attribute, secret, encrypted) in mapper order, as `_changes` walks them."""
     return tuple(
-        (attr.key, bool(attr.columns[0].info.get("secret", False)))
+        (attr.key, bool(attr.columns[0].info.get("secret", False)), crypto.is_encrypted(attr.columns[0]))
         for attr in inspect(cls).column_attrs if attr.key not in _SKIP
     )
+
+
+def _masked(column: Any) -> bool:
+    """Secrets are never audited by value; nor are encrypted columns while encryption is on
+    (the audit trail is append-only: it could neither hold their plaintext nor be re-encrypted)."""
+    return bool(column.info.get("secret", False)) or (crypto.is_encrypted(column) and crypto.active() is not None)
 
 
 _ROWS = "audit_rows"

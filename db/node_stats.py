@@ -173,8 +173,8 @@ def drop_ddl(dialect: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {_name(t)}" for t in TRIGGERS]
 
 
-def rebuild_sql(tenant_id: int | None = None) -> list[str]:
-    """Recompute the counters from the rows: the migration's backfill, and repair for one tenant."""
+def scan_sql(tenant_id: int | None = None) -> str:
+    """The counters computed from the rows: tenant_id, node_id, then COLUMNS, one row per node."""
     only = f"AND x.tenant_id = {int(tenant_id)}" if tenant_id is not None else ""
     names = ", ".join(f"{v} AS {c}" for v, c in zip(("1", "0", "0", "0", "0"), COLUMNS, strict=True))
     parts = [
@@ -186,13 +186,41 @@ def rebuild_sql(tenant_id: int | None = None) -> list[str]:
         f"SELECT x.tenant_id, c.node_id, 0, 0, 0, 0, 1 FROM ticket x JOIN customer c "
         f"ON c.tenant_id = x.tenant_id AND c.id = x.customer_id WHERE {_in('x.status', UNRESOLVED)} {only}",
     ]
-    sums = ", ".join(f"sum({c})" for c in COLUMNS)
+    sums = ", ".join(f"sum({c}) AS {c}" for c in COLUMNS)
+    return f"SELECT tenant_id, node_id, {sums} FROM ({' UNION ALL '.join(parts)}) AS x GROUP BY tenant_id, node_id"
+
+
+def counters_sql(tenant_id: int | None = None) -> str:
+    """The counters as stored (summed over shards), in scan_sql's shape."""
+    only = f" WHERE tenant_id = {int(tenant_id)}" if tenant_id is not None else ""
+    sums = ", ".join(f"sum({c}) AS {c}" for c in COLUMNS)
+    return f"SELECT tenant_id, node_id, {sums} FROM node_stats{only} GROUP BY tenant_id, node_id"
+
+
+def rebuild_sql(tenant_id: int | None = None) -> list[str]:
+    """Recompute the counters from the rows: the migration's backfill, and repair for one tenant."""
     return [
         "DELETE FROM node_stats" + (f" WHERE tenant_id = {int(tenant_id)}" if tenant_id is not None else ""),
         f"INSERT INTO node_stats (tenant_id, node_id, shard, {', '.join(COLUMNS)}) "
-        f"SELECT tenant_id, node_id, 0, {sums} FROM ({' UNION ALL '.join(parts)}) AS x "
-        "GROUP BY tenant_id, node_id",
+        f"SELECT tenant_id, node_id, 0, {', '.join(COLUMNS)} FROM ({scan_sql(tenant_id)}) AS s",
     ]
+
+
+Counts = dict[tuple[int, int], tuple[int, ...]]
+
+
+async def differences(session: Any, tenant_id: int | None = None) -> tuple[Counts, Counts, list[tuple[int, int]]]:
+    """The stored counters, the row scan, and the nodes where they differ (nothing is written)."""
+    from sqlalchemy import text
+
+    async def read(sql: str) -> Counts:
+        rows = (await session.execute(text(sql))).all()
+        return {(int(r[0]), int(r[1])): tuple(int(v or 0) for v in r[2:]) for r in rows}
+
+    stored, scanned = await read(counters_sql(tenant_id)), await read(scan_sql(tenant_id))
+    zero = (0,) * len(COLUMNS)
+    differed = sorted(k for k in stored.keys() | scanned.keys() if stored.get(k, zero) != scanned.get(k, zero))
+    return stored, scanned, differed
 
 
 def install(conn: Any) -> None:

@@ -12,7 +12,7 @@ import inspect
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -269,3 +269,12 @@ async def tenant(api: Api) -> Tenant:
     made = await api.make_tenant("acme")
     api.token = made.token
     return made
+
+
+@pytest.fixture(autouse=True)
+def _encryption_off_after() -> Iterator[None]:
+    """A test (or a command it ran in-process) that turned on a keyring leaves it off (db/crypto.py)."""
+    yield
+    from db import crypto
+
+    crypto.configure(None)

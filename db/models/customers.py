@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, TenantScoped, tenant_fk, utcnow
+from db.crypto import EncryptedJSON
 
 
 class Customer(TenantScoped, Base):
@@ -36,7 +37,8 @@ class Customer(TenantScoped, Base):
     locale: Mapped[str | None] = mapped_column(String(35))
     # Display copy of the tags; customer_tag holds the same set, indexed for filters.
     tags: Mapped[list[str]] = mapped_column(default=list)
-    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Encrypted at rest when a keyring is configured (db/crypto.py); no lookup reads into it.
+    attributes: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON("customer.attributes"), default=dict)
     # Lowercased name, email, phone and external_ref, kept by resolvers/customers.py.
     search_text: Mapped[str] = mapped_column(Text, default="", info={"pii": True})
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

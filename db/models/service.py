@@ -5,10 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Enum, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, TenantScoped, tenant_fk, utcnow
+from db.crypto import EncryptedText
 
 
 class TicketStatus(enum.StrEnum):
@@ -48,7 +49,7 @@ class Ticket(TenantScoped, Base):
     number: Mapped[str] = mapped_column(String(32))
     customer_id: Mapped[int] = mapped_column(BigInteger)
     subject: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(EncryptedText("ticket.description"))
     status: Mapped[TicketStatus] = mapped_column(
         Enum(TicketStatus, native_enum=False, length=20), default=TicketStatus.OPEN
     )
@@ -70,7 +71,7 @@ class TicketComment(TenantScoped, Base):
 
     ticket_id: Mapped[int] = mapped_column(BigInteger)
     author_id: Mapped[int | None] = mapped_column(BigInteger)
-    body: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(EncryptedText("ticket_comment.body"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -86,6 +87,6 @@ class Interaction(TenantScoped, Base):
     staff_id: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[InteractionKind] = mapped_column(Enum(InteractionKind, native_enum=False, length=20))
     channel: Mapped[str] = mapped_column(String(20))
-    summary: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(EncryptedText("interaction.summary"))
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

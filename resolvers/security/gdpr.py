@@ -18,6 +18,7 @@ from sqlalchemy import JSON, Enum, String, Text, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from db import crypto
 from db.audit import MASK, entity_type_of, json_safe, record, redact_before, scrubbing
 from db.base import Base, TenantScoped, utcnow
 from db.models.core import AuditEntry, Event
@@ -131,7 +132,7 @@ def _text_columns(cls: Any) -> list[Any]:
         kind = column.type
         if column.info.get("secret") or isinstance(kind, Enum):
             continue
-        if isinstance(kind, String | Text | JSON):
+        if isinstance(kind, String | Text | JSON) or crypto.is_encrypted(column):
             out.append(getattr(cls, attr.key))
     return out
 
