@@ -181,7 +181,9 @@ async def bench_lookup(server: Server, gen: Generated, out: dict[str, Any], seco
         async def worker(client: httpx.AsyncClient, k: int, stop: float = stop, step: int = concurrency,
                          latencies: list[float] = latencies) -> None:
             i = k
-            while time.perf_counter() < stop:
+            # at least one lookup each: on a loaded machine the window could pass before a
+            # worker started, and an empty sample list had no percentile (IndexError)
+            while i == k or time.perf_counter() < stop:
                 start = time.perf_counter()
                 await lookup(client, token, phones[i % len(phones)])
                 latencies.append(time.perf_counter() - start)
