@@ -28,6 +28,7 @@ from rich.console import Console
 from rich.table import Table
 from websockets.asyncio.client import ClientConnection, connect
 
+from bench import guard
 from db.session import Database
 from resolvers.core.auth import issue_token
 from resolvers.core.tenants import create_admin, get_or_create_tenant
@@ -135,9 +136,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def main(events: int, counts: list[int]) -> None:
+async def main(events: int, counts: list[int], *, reuse: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("CANOPY_DATABASE_URL") or f"sqlite+aiosqlite:///{tmp}/events-bench.db"
+        await guard.refuse_canopy_tables(url, reuse=reuse)
         port = free_port()
         proc = await start_server(url, port)
         try:
@@ -162,5 +164,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20, help="events measured per subscriber count")
     parser.add_argument("--subscribers", type=int, nargs="+", default=[1, 100, 1000])
+    parser.add_argument("--reuse", action="store_true",
+                        help="write into CANOPY_DATABASE_URL even though it holds Canopy tables")
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.subscribers))
+    asyncio.run(main(args.events, args.subscribers, reuse=args.reuse))

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from sqlalchemy import insert
 
+from bench import guard
 from db.base import Base, new_id
 from db.migrate import migrate
 from db.models.core import Role, Staff
@@ -236,9 +237,11 @@ def main() -> None:
     parser.add_argument("--scale", choices=list(SCALES), default="S")
     parser.add_argument("--db", default="sqlite+aiosqlite:///./bench.db", help="database URL")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--reuse", action="store_true", help="write into --db even though it holds Canopy tables")
     args = parser.parse_args()
 
     async def run() -> None:
+        await guard.refuse_canopy_tables(args.db, reuse=args.reuse)
         db = Database(args.db)
         start = time.perf_counter()
         gen = await generate(db, SCALES[args.scale], seed=args.seed)

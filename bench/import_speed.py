@@ -4,8 +4,10 @@ Raw limit: the same customer rows inserted by one plain executemany in one
 transaction (no parsing, validation, audit or events). Import: `canopy import
 customers` on a CSV file of those rows (parse, validate with the customers
 domain's rules, upsert, audit rows, events, batches of --batch-size). Runs on a
-fresh SQLite file and on a private PostgreSQL schema (CANOPY_BENCH_POSTGRES_URL,
-default the test database), printing rows/s and the ratio import / raw.
+fresh SQLite file and on a fresh PostgreSQL database of its own (created on the server of
+CANOPY_BENCH_POSTGRES_URL and dropped afterwards), printing rows/s and the ratio import / raw.
+With --database-url it runs there instead, refused if that database already holds Canopy
+tables unless --reuse (bench/guard.py, the rule of every bench that writes).
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 import db.models  # noqa: F401
+from bench import guard
 from db.base import Base, new_id, utcnow
 from db.models.core import AuditEntry, Event
 from db.models.customers import Customer
@@ -84,7 +89,8 @@ async def _raw(database: Database, tenant_id: int, stores: dict[str, int], rows:
         async with database.engine.begin() as conn:
             await conn.execute(insert(Customer.__table__), values)
     async with database.engine.begin() as conn:
-        await conn.execute(delete(Customer.__table__))
+        # the bench tenant's only: with --reuse the database may hold other tenants' customers
+        await conn.execute(delete(Customer.__table__).where(Customer.__table__.c.tenant_id == tenant_id))
     return clock
 
 
@@ -108,36 +114,52 @@ async def _import(database: Database, csv_path: Path, batch_size: int) -> list[C
     return times
 
 
-async def run(backend: str, n: int, batch_size: int, csv_path: Path, workdir: Path) -> None:
-    schema = None
-    if backend == "sqlite":
-        database = Database(f"sqlite+aiosqlite:///{workdir / 'bench.db'}")
+async def run(backend: str, n: int, batch_size: int, csv_path: Path, workdir: Path, *,
+              given_url: str | None = None, reuse: bool = False) -> None:
+    own = None  # the PostgreSQL database this run creates and drops
+    if given_url:
+        url = given_url
+    elif backend == "sqlite":
+        url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     else:
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = Database(PG_URL)
-        async with admin.engine.begin() as conn:
-            await conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"))
-            await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        await admin.dispose()
-        database = Database(PG_URL, connect_args={"server_settings": {"search_path": f"{schema},public"}})
+        own = f"canopy_bench_import_{uuid.uuid4().hex[:10]}"
+        await _admin(f'CREATE DATABASE "{own}"')
+        url = make_url(PG_URL).set(database=own).render_as_string(hide_password=False)
     try:
-        tenant_id, stores = await _prepare(database)
-        rows = _rows(n)
-        raw = await _raw(database, tenant_id, stores, rows)
-        dry, first, again = await _import(database, csv_path, batch_size)
-        print(f"{backend}: {n} rows")
-        print(f"  raw executemany : {n / raw.wall:10,.0f} rows/s   (CPU here {raw.cpu:.2f} s)")
-        print(f"  import          : {n / first.wall:10,.0f} rows/s   ratio {raw.wall / first.wall:.2f}"
-              f"   (CPU here {first.cpu:.2f} s, CPU ratio {raw.cpu / first.cpu:.2f})")
-        print(f"  dry run (parse + validate only): {n / dry.wall:10,.0f} rows/s   (CPU here {dry.cpu:.2f} s)")
-        print(f"  re-import (all unchanged)      : {n / again.wall:10,.0f} rows/s   (CPU here {again.cpu:.2f} s)")
+        await guard.refuse_canopy_tables(url, reuse=reuse)
+        database = Database(url)
+        try:
+            await _measure(database, n, batch_size, csv_path, backend)
+        finally:
+            await database.dispose()
     finally:
-        await database.dispose()
-        if schema:
-            admin = Database(PG_URL)
-            async with admin.engine.begin() as conn:
-                await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            await admin.dispose()
+        if own:
+            await _admin(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
+
+
+async def _admin(statement: str) -> None:
+    admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await admin.dispose()
+
+
+async def _measure(database: Database, n: int, batch_size: int, csv_path: Path, backend: str) -> None:
+    if database.engine.dialect.name == "postgresql":
+        async with database.engine.begin() as conn:
+            await conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+    tenant_id, stores = await _prepare(database)
+    rows = _rows(n)
+    raw = await _raw(database, tenant_id, stores, rows)
+    dry, first, again = await _import(database, csv_path, batch_size)
+    print(f"{backend}: {n} rows")
+    print(f"  raw executemany : {n / raw.wall:10,.0f} rows/s   (CPU here {raw.cpu:.2f} s)")
+    print(f"  import          : {n / first.wall:10,.0f} rows/s   ratio {raw.wall / first.wall:.2f}"
+          f"   (CPU here {first.cpu:.2f} s, CPU ratio {raw.cpu / first.cpu:.2f})")
+    print(f"  dry run (parse + validate only): {n / dry.wall:10,.0f} rows/s   (CPU here {dry.cpu:.2f} s)")
+    print(f"  re-import (all unchanged)      : {n / again.wall:10,.0f} rows/s   (CPU here {again.cpu:.2f} s)")
 
 
 def main() -> None:
@@ -145,6 +167,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--database-url", help="run on this database instead of a fresh one of the bench's own; "
+                        "refused if it already holds Canopy tables, unless --reuse")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --database-url: write into its Canopy tables (a data set the bench made there)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -154,6 +180,11 @@ def main() -> None:
             writer = csv.DictWriter(f, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
+        if args.database_url:
+            backend = "sqlite" if make_url(args.database_url).get_backend_name() == "sqlite" else "postgres"
+            asyncio.run(run(backend, args.rows, args.batch_size, csv_path, workdir,
+                            given_url=args.database_url, reuse=args.reuse))
+            return
         for backend in (["sqlite", "postgres"] if args.backend == "both" else [args.backend]):
             asyncio.run(run(backend, args.rows, args.batch_size, csv_path, workdir))
 

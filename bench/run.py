@@ -3,7 +3,9 @@
 Prints one table (and writes bench/results/<scale>-<db>.json), each figure
 beside the limit measured in the same run:
 1. SQL statements for a customers page at page sizes 10 and 100 (must be equal);
-2. GraphQL overhead: that page through HTTP vs the same rows by minimal SQL + json.dumps;
+2. GraphQL overhead: that page through HTTP vs the same rows by minimal SQL + orjson, and in
+   one process beside its peers (bench/peers.py: Canopy's schema.execute, a bare strawberry
+   and a bare graphql-core schema over the same rows, each as a ratio to raw SQL + orjson);
 3. the bot's customer lookup (find by phone + card): throughput and p50/p99 at
    concurrency 1, 8 and 32 through uvicorn on loopback;
 4. subtree rollup at the root and at a region;
@@ -28,11 +30,11 @@ from typing import Any
 import httpx
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import inspect, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench import limits
+from bench import guard, limits, peers
 from bench.generate import SCALES, Generated, generate
 from db.base import new_id
 from db.models.tree import TierNode, path_segment
@@ -69,25 +71,13 @@ def generated_path(scale: str, kind: str) -> Path:
     return RESULTS / f"{scale}-{kind}.generated.pickle"
 
 
-async def holds_canopy_tables(url: str) -> bool:
-    """Whether the database at `url` already has Canopy's schema (its tenant table)."""
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return await conn.run_sync(lambda sync: inspect(sync).has_table("tenant"))
-    finally:
-        await engine.dispose()
-
-
 async def database_url(kind: str, scale: str, tmp: Path, *, fresh: bool = True, given: str | None = None) -> str:
     """A fresh database for this run (or the previous run's one with fresh=False).
 
     A database named by --database-url is written only if it holds no Canopy tables,
     or if --reuse names the data set the bench generated there."""
     if given:
-        if fresh and await holds_canopy_tables(given):
-            raise SystemExit(f"{make_url(given).render_as_string()} already holds Canopy tables: the bench "
-                             "does not write into it (pass --reuse to run on the data set it generated there)")
+        await guard.refuse_canopy_tables(given, reuse=not fresh)
         return given
     if kind == "sqlite":
         return await asyncio.to_thread(sqlite_url, scale, tmp, fresh=fresh)
@@ -191,7 +181,9 @@ async def bench_lookup(server: Server, gen: Generated, out: dict[str, Any], seco
         async def worker(client: httpx.AsyncClient, k: int, stop: float = stop, step: int = concurrency,
                          latencies: list[float] = latencies) -> None:
             i = k
-            while time.perf_counter() < stop:
+            # at least one lookup each: on a loaded machine the window could pass before a
+            # worker started, and an empty sample list had no percentile (IndexError)
+            while i == k or time.perf_counter() < stop:
                 start = time.perf_counter()
                 await lookup(client, token, phones[i % len(phones)])
                 latencies.append(time.perf_counter() - start)
@@ -254,6 +246,7 @@ def render(scale: str, kind: str, out: dict[str, Any]) -> None:
         ("SQL statements, page of 100", f"{out['statements_page_100']}", f"{out['statements_page_10']}"),
         ("page of 100 via GraphQL/HTTP", f"{out['page100_graphql_ms']:.1f} ms", f"{out['page100_limit_ms']:.1f} ms raw SQL+json"),
         ("GraphQL overhead ratio", f"{out['graphql_overhead_ratio']:.2f}", "≤ 2.0"),
+        *peers.rows(out),
     ]
     for c in (1, 8, 32):
         rows.append((f"bot lookup c={c}", f"{out[f'lookup_c{c}_rps']:.0f} req/s",
@@ -300,6 +293,8 @@ async def run(scale: str, kind: str, lookup_seconds: float, *, reuse: bool = Fal
         gen = await generate(db, SCALES[scale])
         saved.write_bytes(pickle.dumps(gen))
     out: dict[str, Any] = {"scale": scale, "db": kind, "machine": f"{os.cpu_count()} cpus"}
+    # In this process, before the server starts: nothing else runs beside it.
+    await peers.bench_peers(db, gen.tenant_id, gen.admin_token, out)
     port = free_port()
     async with Server(url, port) as server:
         async with httpx.AsyncClient(base_url=server.base, timeout=120) as client:

@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 
+from bench import guard
 from db import outbox
 from db.migrate import migrate
 from db.session import Database
@@ -80,9 +81,10 @@ async def commit_events(db: Database, tenant_id: int, count: int, pause: float =
             await asyncio.sleep(pause)
 
 
-async def main(events: int, webhooks: int) -> dict[str, float]:
+async def main(events: int, webhooks: int, *, reuse: bool = False) -> dict[str, float]:
     tmp = tempfile.mkdtemp()
     url = os.environ.get("CANOPY_DATABASE_URL", f"sqlite+aiosqlite:///{tmp}/bench.db")
+    await guard.refuse_canopy_tables(url, reuse=reuse)
     db = Database(url)
     await migrate(db)
     server, arrivals = start_receiver()
@@ -122,6 +124,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--webhooks", type=int, default=4)
+    parser.add_argument("--reuse", action="store_true",
+                        help="write into CANOPY_DATABASE_URL even though it holds Canopy tables")
     args = parser.parse_args()
-    figures = asyncio.run(main(args.events, args.webhooks))
+    figures = asyncio.run(main(args.events, args.webhooks, reuse=args.reuse))
     print(orjson.dumps({"events": args.events, "webhooks": args.webhooks, **figures}).decode())

@@ -123,6 +123,10 @@ class Context:
         for loader in self.loaders.values():
             loader.clear_all()
         self.loaders.clear()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        # Under the lock: when a non-null field fails, graphql-core answers without waiting for
+        # its siblings, so one may still be inside read(); closing under it faulted (sometimes
+        # with the driver's message unmasked). It closes once that use is over.
+        async with self._lock:
+            if self._session is not None:
+                await self._session.close()
+                self._session = None

@@ -16,6 +16,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.extensions.max_aliases import create_validator as aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
+from strawberry.types.graphql import OperationType
 
 from db.session import statement_counter
 from schema.context import Context
@@ -82,6 +83,21 @@ class RequireViewer(SchemaExtension):
         elif viewer is not None and viewer.password_change_required and not _root_fields(ctx) <= PASSWORD_CHANGE_FIELDS:
             ctx.result = ExecutionResult(data=None, errors=[PublicError(
                 "your password was reset: choose your own with changeMyPassword first", "PASSWORD_CHANGE_REQUIRED")])
+        yield
+
+
+class SubscriptionsOnWebsocket(SchemaExtension):
+    """A subscription sent over HTTP (POST or GET) gets a typed error: the resolver's stream
+    has nowhere to go there, and graphql-core's answer to it was masked as INTERNAL."""
+
+    def on_execute(self) -> Iterator[None]:
+        ctx = self.execution_context
+        if (not ctx.result and ctx.operation_type is OperationType.SUBSCRIPTION
+                and isinstance(ctx.context, Context) and not _is_subscription(ctx.context)):
+            ctx.result = ExecutionResult(data=None, errors=[PublicError(
+                "subscriptions are served over a websocket (graphql-transport-ws) at /graphql, not over HTTP",
+                "BAD_REQUEST",
+            )])
         yield
 
 
@@ -224,5 +240,5 @@ def limit_extensions(*, production: bool) -> list[Any]:
         ProductionLimits if production else Limits,
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-        CloseSession, RequireViewer, CleanStrings, QueryCost, StatementCounter, MaskInternalErrors,
+        CloseSession, RequireViewer, SubscriptionsOnWebsocket, CleanStrings, QueryCost, StatementCounter, MaskInternalErrors,
     ]

@@ -1,7 +1,10 @@
-"""DateTime and Decimal as strawberry defines them, but refusing values no use case could take.
+"""DateTime, Date and Decimal as strawberry defines them, but refusing values no use case could take.
 
 A DateTime must carry its UTC offset wherever it is used (filters and periods as much as
-mutation inputs), so a naive one is BAD_USER_INPUT naming its path. NaN and decimals too
+mutation inputs), so a naive one is BAD_USER_INPUT naming its path; so is one whose instant
+lies outside years 1-9999 in UTC (`9999-12-31T23:59:59-14:00`): Python, the drivers and every
+comparison work in UTC, and that conversion overflowed (INTERNAL). A Date that does not parse
+is BAD_USER_INPUT too. NaN and decimals too
 precise for a column still parse: the use cases refuse them with a payload error naming their
 field (the mutation-input contract); only an exponent past any column is refused here."""
 
@@ -14,7 +17,12 @@ from typing import Any
 
 import dateutil.parser
 from graphql import GraphQLError
-from strawberry.schema.types.base_scalars import DateTimeDefinition, DecimalDefinition, wrap_parser
+from strawberry.schema.types.base_scalars import (
+    DateDefinition,
+    DateTimeDefinition,
+    DecimalDefinition,
+    wrap_parser,
+)
 
 from schema.errors import bad_input
 
@@ -27,6 +35,10 @@ def _aware(value: str) -> dt.datetime:
     at = dateutil.parser.isoparse(value)
     if at.tzinfo is None:
         raise ValueError("it needs a UTC offset (e.g. 2026-01-31T09:00:00Z)")
+    try:
+        at.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("it must lie within years 1-9999 in UTC") from None
     return at
 
 
@@ -54,6 +66,7 @@ def _typed(parse: Any) -> Any:
 
 SCALAR_OVERRIDES: dict[object, Any] = {
     dt.datetime: dataclasses.replace(DateTimeDefinition, parse_value=_typed(wrap_parser(_aware, "DateTime"))),
+    dt.date: dataclasses.replace(DateDefinition, parse_value=_typed(DateDefinition.parse_value)),
     decimal.Decimal: dataclasses.replace(
         DecimalDefinition, parse_value=_typed(wrap_parser(
             _decimal, "Decimal", (ValueError, decimal.DecimalException), accept_non_string=True

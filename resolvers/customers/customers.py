@@ -24,6 +24,10 @@ from resolvers.tree.nodes import node_in_scope, settings_of
 from resolvers.tree.settings import normalise_locale, region_of
 
 MAX_TAGS = 50
+# A filter's words each add a LIKE, its tags and tiers a bound parameter: thousands of them
+# exceeded SQLite's expression depth and parameter count, and PostgreSQL's (INTERNAL).
+MAX_SEARCH_TERMS = 20
+MAX_FILTER_TIERS = 100
 MAX_ATTRIBUTES_BYTES = 16_384
 EDITABLE = ("node_id", "name", "email", "phone", "locale", "tags", "attributes")
 

@@ -80,11 +80,16 @@ class EventFilter:
         return and_(*conds)
 
 
+MAX_SEQ = 2**63 - 1
+
+
 def parse_cursor(cursor: str | None) -> int | None:
     """An event cursor is the event's position in its tenant's log, in decimal."""
     if cursor is None:
         return None
-    if not cursor.isdigit() or len(cursor) > 19:
+    # ASCII digits only (str.isdigit also takes "²", which int() refuses) and within the BIGINT
+    # seq column: a larger number faulted in the driver (INTERNAL) on both databases.
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 19 or int(cursor) > MAX_SEQ:
         raise invalid("malformed event cursor", "after")
     return int(cursor)
 

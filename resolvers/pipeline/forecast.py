@@ -109,7 +109,7 @@ async def forecast(
     closed_filter = [*scoped, Opportunity.status.in_([WON, LOST])]
     if start is not None:
         closed_filter.append(Opportunity.closed_at >= datetime.combine(start, time(), UTC))
-    if end is not None:
+    if end is not None and end < date.max:  # the day after 9999-12-31 overflows; nothing closes later
         closed_filter.append(
             Opportunity.closed_at < datetime.combine(end + timedelta(days=1), time(), UTC)
         )

@@ -48,6 +48,12 @@ async def filter_values(info: Info, given: CustomerFilter | None) -> service.Cus
     """The service's filter; a nodeId outside the caller's scope matches nothing."""
     if given is None:
         return service.CustomerFilterValues()
+    if len((given.search or "").split()) > service.MAX_SEARCH_TERMS:
+        raise bad_input(f"search: at most {service.MAX_SEARCH_TERMS} words")
+    if len(set(given.tags or ())) > service.MAX_TAGS:
+        raise bad_input(f"tags: at most {service.MAX_TAGS} (a customer holds no more)")
+    if len(set(given.tier_ids or ())) > service.MAX_FILTER_TIERS:
+        raise bad_input(f"tierIds: at most {service.MAX_FILTER_TIERS}")
     node_path, extra = None, ()
     if given.tier_ids:
         tier_ids = [decode_id(t, "MembershipTier") for t in given.tier_ids]

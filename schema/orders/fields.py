@@ -47,7 +47,8 @@ ORDER = ((m.Order.placed_at, True), (m.Order.id, True))
 
 
 def _statuses(status: list[OrderStatus] | None) -> list[m.OrderStatus]:  # type: ignore[valid-type]
-    return [m.OrderStatus(s.value) for s in status or []]
+    # Unique: 40,000 repeats were 40,000 bound parameters (PostgreSQL's limit is 32,767: INTERNAL).
+    return list(dict.fromkeys(m.OrderStatus(s.value) for s in status or []))
 
 
 def _require_read(info: Info) -> None:

@@ -95,7 +95,7 @@ class Query:
         args = page_args(first, after, last, before)
         path = await _subtree_path(info, _arg_pk(node_id, "TierNode", "nodeId"))
         stmt = pipes.opportunities_statement(
-            path=path, statuses=status, owner_id=_arg_pk(owner_id, "Staff", "ownerId")
+            path=path, statuses=list(dict.fromkeys(status or ())), owner_id=_arg_pk(owner_id, "Staff", "ownerId")
         )
         order = [(m.Opportunity.created_at, True), (m.Opportunity.id, True)]
         return await paginate(ctx, stmt, order=order, args=args, convert=Opportunity.from_row)
