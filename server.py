@@ -47,6 +47,7 @@ from schema.context import AppState, Context
 from schema.http import BodySizeLimit, Callers, RateLimit, RateLimiter, bearer
 from schema.request_body import bad_request, parse_body
 from schema.webhooks.delivery import start_worker as start_webhook_worker
+from web import staff_console
 
 log = logging.getLogger("canopy.http")
 
@@ -259,6 +260,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/metrics", metrics_endpoint),
             WEBHOOK_ROUTE,
+            *staff_console.routes(),  # the staff console at /
         ],
         middleware=[
             # The client address from X-Forwarded-For only when a configured proxy sent it.
