@@ -95,11 +95,12 @@ export function OpenTicketForm({ customerId, onDone }: { customerId: string; onD
   );
 }
 
-export function AdjustPointsForm({ membershipId, onDone }: { membershipId: string; onDone: () => void }) {
+export function AdjustPointsForm({ membershipId, onDone }: { membershipId: string | null; onDone: () => void }) {
   const init = { delta: "", reason: "" };
   const f = useForm(init, ["delta", "reason"]);
   return (
     <form class="action" aria-labelledby="points-title" onSubmit={(e) => f.submit(e, async () => {
+      if (!membershipId) return { errors: [], ok: null };
       const delta = Number(f.values.delta);
       if (!Number.isInteger(delta)) {
         return { errors: [{ field: ["delta"], code: "INVALID", message: t("act.integer" as Key) }], ok: null };
@@ -116,7 +117,7 @@ export function AdjustPointsForm({ membershipId, onDone }: { membershipId: strin
       <label>{t("act.reason")}<input {...f.bind("reason")} /></label>
       {f.err("reason")}
       {f.err("")}
-      <button type="submit" disabled={f.busy}>{t("act.pointsSubmit")}</button>
+      <button type="submit" disabled={f.busy || !membershipId}>{t("act.pointsSubmit")}</button>
       <p class="done" role="status">{f.done ?? ""}</p>
     </form>
   );

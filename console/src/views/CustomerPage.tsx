@@ -69,11 +69,13 @@ function Timeline({ id, tz, version }: { id: string; tz: string | null | undefin
   );
 }
 
-function List<T>({ title, total, items, render }: { title: string; total: number; items: T[]; render: (x: T) => preact.ComponentChildren }) {
+/** A fixed-height card (it scrolls inside), so its data arriving moves nothing around it. */
+function List<T>({ title, total, items, render }: { title: string; total?: number; items?: T[]; render: (x: T) => preact.ComponentChildren }) {
   return (
-    <section class="card">
-      <h2>{title} <small>({fmtNumber(total)})</small></h2>
-      {items.length ? <ul class="plain">{items.map((x) => <li>{render(x)}</li>)}</ul> : <p class="muted">{t("none")}</p>}
+    <section class="card box" aria-busy={!items}>
+      <h2>{title} <small>{total === undefined ? "" : `(${fmtNumber(total)})`}</small></h2>
+      {!items ? <Skeleton rows={4} height="1.6rem" />
+        : items.length ? <ul class="plain">{items.map((x) => <li>{render(x)}</li>)}</ul> : <p class="muted">{t("none")}</p>}
     </section>
   );
 }
@@ -107,7 +109,7 @@ export function CustomerPage({ id }: { id: string }) {
           <div><dt>{t("cust.tags")}</dt><dd>{c?.tags.join(", ") || "—"}</dd></div>
         </dl>
       </section>
-      <section class="card membership" aria-labelledby="mem-title" aria-busy={!c}>
+      <section class="card box membership" aria-labelledby="mem-title" aria-busy={!c}>
         <h2 id="mem-title">{t("cust.membership")}</h2>
         {!c ? <Skeleton rows={3} /> : !c.membership ? <p class="muted">{t("cust.notMember")}</p> : (
           <>
@@ -129,20 +131,17 @@ export function CustomerPage({ id }: { id: string }) {
           </>
         )}
       </section>
-      {c ? (
-        <>
-          <List title={t("cust.orders")} total={c.orders.totalCount} items={c.orders.edges}
-            render={({ node: o }) => <>{o.number} · {fmtTime(o.placedAt, tz)} · {label(o.status)} · {fmtMoney(o.total)}</>} />
-          <List title={t("cust.tickets")} total={c.tickets.totalCount} items={c.tickets.edges}
-            render={({ node: x }) => <>{x.number} · {x.subject} · {label(x.status)} · {label(x.priority)}{x.slaBreached ? ` · ${t("cust.breached")}` : ""}</>} />
-          <List title={t("cust.interactions")} total={c.interactions.totalCount} items={c.interactions.edges}
-            render={({ node: x }) => <>{fmtTime(x.occurredAt, tz)} · {label(x.kind)} · {x.summary} · {x.staff.name}</>} />
-        </>
-      ) : <section class="card"><Skeleton rows={6} /></section>}
+      <List title={t("cust.orders")} total={c?.orders.totalCount} items={c?.orders.edges}
+        render={({ node: o }) => <>{o.number} · {fmtTime(o.placedAt, tz)} · {label(o.status)} · {fmtMoney(o.total)}</>} />
+      <List title={t("cust.tickets")} total={c?.tickets.totalCount} items={c?.tickets.edges}
+        render={({ node: x }) => <>{x.number} · {x.subject} · {label(x.status)} · {label(x.priority)}{x.slaBreached ? ` · ${t("cust.breached")}` : ""}</>} />
+      <List title={t("cust.interactions")} total={c?.interactions.totalCount} items={c?.interactions.edges}
+        render={({ node: x }) => <>{fmtTime(x.occurredAt, tz)} · {label(x.kind)} · {x.summary} · {x.staff.name}</>} />
+      {/* Rendered before the customer arrives (they need only ids), so nothing below moves. */}
       <section class="card actions" aria-label={t("act.title")}>
-        {c && may.logInteraction(me) && <LogInteractionForm customerId={c.id} onDone={changed} />}
-        {c && may.openTicket(me) && <OpenTicketForm customerId={c.id} onDone={changed} />}
-        {c?.membership && may.adjustPoints(me) && <AdjustPointsForm membershipId={c.membership.id} onDone={changed} />}
+        {may.logInteraction(me) && <LogInteractionForm customerId={id} onDone={changed} />}
+        {may.openTicket(me) && <OpenTicketForm customerId={id} onDone={changed} />}
+        {may.adjustPoints(me) && <AdjustPointsForm membershipId={c?.membership?.id ?? null} onDone={changed} />}
       </section>
       <Timeline id={id} tz={tz} version={version} />
     </div>

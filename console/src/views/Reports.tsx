@@ -1,8 +1,7 @@
 // Reports as charts (Chart.js, only the parts used are registered): sales by node over
 // time, tier distribution, RFM segments, ticket SLA. Each chart has a fixed-height box.
 import {
-  BarController, BarElement, CategoryScale, Chart, Legend, LineController, LineElement,
-  LinearScale, PointElement, Tooltip, type ChartConfiguration,
+  BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip, type ChartConfiguration,
 } from "chart.js";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { request } from "../api";
@@ -11,7 +10,7 @@ import type { ReportsQuery as Data } from "../gql/graphql";
 import { fmtDate, fmtMoney, fmtNumber, label, lang, t } from "../i18n";
 import { Failure } from "./common";
 
-Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
 Chart.defaults.animation = false; // a report is read, not watched
 
 const COLORS = ["#2f6f4f", "#c2703d", "#3d6fc2", "#9b3dc2", "#c23d5a", "#6f8f2f", "#3dafc2", "#8a6d3b"];
@@ -21,6 +20,7 @@ function ChartBox({ title, config, empty }: { title: string; config: ChartConfig
   useEffect(() => {
     if (!canvas.current || !config) return;
     const chart = new Chart(canvas.current, config);
+    canvas.current.dataset.chart = "ready";
     return () => chart.destroy();
   }, [config]);
   return (
@@ -35,7 +35,7 @@ function ChartBox({ title, config, empty }: { title: string; config: ChartConfig
 
 const base = (stacked = false) => ({
   responsive: true, maintainAspectRatio: false,
-  scales: { x: { stacked }, y: { stacked, beginAtZero: true } },
+  scales: { x: { stacked }, y: { stacked, beginAtZero: true, ticks: { precision: 0 } } },
   plugins: { legend: { position: "bottom" as const } },
 });
 
@@ -44,12 +44,13 @@ function charts(d: Data["reports"]) {
   const periods = [...new Set(sales.map((r) => r.period))].sort();
   const salesNodes = [...new Map(sales.map((r) => [r.node.id, r.node.name])).entries()];
   const currency = sales[0]?.revenue.currency ?? "EUR";
+  // Bars per period: readable with one month of data as with twelve.
   const salesCfg: ChartConfiguration = {
-    type: "line",
+    type: "bar",
     data: {
       labels: periods.map(fmtDate),
       datasets: salesNodes.map(([id, name], i) => ({
-        label: name, borderColor: COLORS[i % COLORS.length], backgroundColor: COLORS[i % COLORS.length],
+        label: name, backgroundColor: COLORS[i % COLORS.length],
         data: periods.map((p) => Number(sales.find((r) => r.node.id === id && r.period === p)?.revenue.amount ?? 0)),
       })),
     },
