@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.web.conftest import no_horizontal_scroll, shot, watch_layout_shifts
 from tests.web.live_server import MANAGER, PASSWORD, SALES, LiveServer
+
+BUILD = Path(__file__).resolve().parents[2] / "web" / "console"
 
 
 def login(page: Any, live: LiveServer, email: str) -> None:
@@ -23,14 +24,14 @@ def login(page: Any, live: LiveServer, email: str) -> None:
 
 
 def subscribe_payloads(page: Any) -> list[dict[str, Any]]:
-    """The variables of every `events` subscribe message the page sends, in order."""
+    """The payload (query, variables) of every `events` subscribe message the page sends, in order."""
     sent: list[dict[str, Any]] = []
 
     def on_ws(ws: Any) -> None:
         def frame(payload: str | bytes) -> None:
             msg = json.loads(payload)
             if msg.get("type") == "subscribe" and "subscription Events" in msg["payload"]["query"]:
-                sent.append(msg["payload"]["variables"])
+                sent.append(msg["payload"])
         ws.on("framesent", frame)
 
     page.on("websocket", on_ws)
@@ -43,7 +44,14 @@ def test_manager_session(browser: Any, live: LiveServer) -> None:
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
+    sent: list[str] = []  # every document the console posts
+
+    def on_request(r: Any) -> None:
+        requests.append(r.url)
+        if r.url.endswith("/graphql") and r.method == "POST":
+            sent.append(json.loads(r.post_data)["query"])
+
+    page.on("request", on_request)
     subscribes = subscribe_payloads(page)
     login(page, live, MANAGER)
     assert page.get_by_test_id("viewer").inner_text() == "Erika Manager · Manager · Europe"
@@ -76,7 +84,7 @@ def test_manager_session(browser: Any, live: LiveServer) -> None:
     # The feed is live before anything happens.
     page.get_by_role("link", name="Live feed").click()
     page.get_by_test_id("feed-status").filter(has_text="live").wait_for()
-    assert subscribes == [{"after": None}]
+    assert [p["variables"] for p in subscribes] == [{"after": None}]
 
     # Search: only the manager's scope; Yuki (Tokyo) does not exist for them.
     page.get_by_role("link", name="Customers").click()
@@ -163,7 +171,7 @@ def test_manager_session(browser: Any, live: LiveServer) -> None:
     feed.get_by_text("Jonas Weber: While you were away").wait_for(timeout=60_000)
     page.get_by_test_id("feed-status").filter(has_text="live").wait_for()
     resumed = subscribes[seen:]
-    assert resumed and all(v["after"] for v in resumed)
+    assert resumed and all(p["variables"]["after"] for p in resumed)
     assert feed.get_by_text("While you were away").count() == 1
     assert "Tokyo call" not in feed.inner_text()
     shot(page, "live")
@@ -190,6 +198,10 @@ def test_manager_session(browser: Any, live: LiveServer) -> None:
     # Only Canopy's own origin was contacted; the token never went into a URL.
     assert all(u.startswith(live.url) or u.startswith("ws://127.0.0.1") or u.startswith("data:") for u in requests)
     assert not any("token" in u.lower() or "bearer" in u.lower() for u in requests)
+    # The console sends only its registered (trusted) documents, over HTTP and the websocket.
+    registered = set(json.loads((BUILD / "persisted-documents.json").read_text()).values())
+    assert sent and set(sent) <= registered
+    assert all(p["query"] in registered for p in subscribes)
     assert errors == []
     context.close()
 
