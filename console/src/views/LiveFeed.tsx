@@ -28,7 +28,7 @@ export function LiveFeed() {
               <strong>{label(e.type)}</strong>
               <span>{e.node?.name ?? ""}</span>
               <span>{what}</span>
-              {s?.__typename === "Interaction" && <a href={`#/customer/${encodeURIComponent(s.customer.id)}`}>{t("live.open")}</a>}
+              {s?.__typename === "Interaction" && <a href={`#/customer/${encodeURIComponent(s.customer.id)}`} aria-label={`${t("live.open")}: ${s.customer.name}`}>{t("live.open")}</a>}
             </li>
           );
         })}
