@@ -1,3 +1,4 @@
+import type { FunctionComponent } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { request, setToken, getToken, setUnauthenticatedHandler } from "./api";
 import { Me } from "./operations";
@@ -8,8 +9,18 @@ import { Login } from "./views/Login";
 import { Tree } from "./views/Tree";
 import { Customers } from "./views/Customers";
 import { CustomerPage } from "./views/CustomerPage";
-import { Reports } from "./views/Reports";
 import { LiveFeed, feedCount } from "./views/LiveFeed";
+
+// Chart.js is most of the bundle: the reports load it only when first opened.
+let ReportsView: FunctionComponent | null = null;
+function Reports() {
+  const [view, setView] = useState<FunctionComponent | null>(() => ReportsView);
+  useEffect(() => {
+    if (!view) void import("./views/Reports").then((m) => { ReportsView = m.Reports; setView(() => m.Reports); });
+  }, []);
+  const View = view;
+  return View ? <View /> : <p class="muted" aria-busy="true">{t("loading")}</p>;
+}
 
 async function loadViewer(): Promise<void> {
   const { me } = await request(Me);
