@@ -62,6 +62,7 @@ from schema.request_body import (
     request_error,
 )
 from schema.webhooks.delivery import start_worker as start_webhook_worker
+from web import staff_console
 from web.graphiql_page import STATIC_PATH, graphiql_files, graphiql_page
 
 log = logging.getLogger("canopy.http")
@@ -343,6 +344,7 @@ def create_app(
             Route("/healthz", healthz),
             Route("/metrics", metrics_endpoint),
             WEBHOOK_ROUTE,
+            *staff_console.routes(),  # the staff console at /
         ],
         middleware=[
             # The client address from X-Forwarded-For only when a configured proxy sent it.
