@@ -21,10 +21,12 @@ from db.base import new_id, utcnow
 from db.models.customers import Customer, CustomerTag
 from db.models.tree import TierNode
 from db.outbox import emit
+from resolvers.bulk.consents import CONSENT_COLUMNS, consent_values
 from resolvers.bulk.importer import Outcome, RowError, RowResult, SourceRow, errors_of
 from resolvers.common.errors import DomainError, ErrorCode, Problems
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
+from resolvers.consent.consents import record_many
 from resolvers.customers.customers import EDITABLE, clean_values, search_text
 from resolvers.tree.settings import NodeSettingsValues, effective_settings, region_of
 
@@ -70,7 +72,7 @@ def _parse(row: SourceRow) -> dict[str, Any]:
 
 class CustomerImport:
     operation = "importCustomers"
-    columns = frozenset(COLUMNS)
+    columns = frozenset(COLUMNS) | frozenset(CONSENT_COLUMNS)
     ignored = EXPORT_ONLY
 
     def __init__(self) -> None:
@@ -83,11 +85,15 @@ class CustomerImport:
     ) -> list[RowResult]:
         require(viewer, "customer.write")
         parsed: list[dict[str, Any] | list[RowError]] = []
+        stated = []  # the consent columns of each row (resolvers/bulk/consents.py)
         for row in rows:
+            given: dict[Any, bool] = {}
             try:
-                parsed.append(_parse(row))
+                given = consent_values(row.values)
+                parsed.append(_parse(SourceRow(row.line, {k: v for k, v in row.values.items() if k not in CONSENT_COLUMNS})))
             except DomainError as exc:
-                parsed.append(errors_of(exc, row.line, _column_of))
+                parsed.append(errors_of(exc, row.line, lambda p: _column_of(p) or (p[0] if p else None)))
+            stated.append(given)
         batch = await _Batch.load(session, [p for p in parsed if isinstance(p, dict)],
                                   {} if write else self.would_create)
         results: list[RowResult] = []
@@ -103,6 +109,12 @@ class CustomerImport:
             await session.flush()  # updates of existing customers (audited by the flush)
             await batch.insert_new(session, viewer.tenant_id)
             await batch.sync_tags(session, viewer.tenant_id)
+            consents = [
+                (batch.known[str(row.values["externalRef"]).strip()], key, value)
+                for row, result, given in zip(rows, results, stated, strict=True)
+                if not isinstance(result, list) for key, value in given.items()
+            ]
+            await record_many(session, viewer, consents, source="import")
         else:
             self.would_create.update((r, c) for r, c in batch.known.items() if isinstance(c, _New))
         return results
