@@ -5,6 +5,7 @@ from db.models import (  # noqa: F401
     consent,
     core,
     customers,
+    marketing,
     membership,
     orders,
     pipeline,
