@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def _flag(name: str) -> bool:
@@ -35,6 +35,14 @@ class Settings:
     metrics_token: str | None = None  # bearer for /metrics; unset: loopback peers only
     reminder_interval: float = 30.0  # seconds between reminder passes; 0 disables
     webhook_worker: bool = True  # canopy serve delivers webhooks (off: `canopy webhooks worker` apart)
+    campaign_worker: bool = True  # canopy serve runs campaigns (off: `canopy campaigns worker` apart)
+    # Campaign email (docs/marketing.md); no host: emails fail (and retry) with "SMTP not configured".
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str = "canopy@localhost"
+    smtp_starttls: bool = True
 
     @property
     def production(self) -> bool:
@@ -65,6 +73,13 @@ class Settings:
             ),
             "metrics_token": os.environ.get("CANOPY_METRICS_TOKEN") or None,
             "webhook_worker": os.environ.get("CANOPY_WEBHOOK_WORKER", "1").lower() not in {"0", "false", "no", "off"},
+            "campaign_worker": os.environ.get("CANOPY_CAMPAIGN_WORKER", "1").lower() not in {"0", "false", "no", "off"},
+            "smtp_host": os.environ.get("CANOPY_SMTP_HOST") or None,
+            "smtp_port": int(os.environ.get("CANOPY_SMTP_PORT", cls.smtp_port)),
+            "smtp_user": os.environ.get("CANOPY_SMTP_USER") or None,
+            "smtp_password": os.environ.get("CANOPY_SMTP_PASSWORD") or None,
+            "smtp_from": os.environ.get("CANOPY_SMTP_FROM", cls.smtp_from),
+            "smtp_starttls": os.environ.get("CANOPY_SMTP_STARTTLS", "1").lower() not in {"0", "false", "no", "off"},
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -40,6 +40,7 @@ from logs import redact_server_logs
 from metrics import metrics_endpoint, observe
 from resolvers.core.auth import viewer_for_token
 from resolvers.events.broker import Broker
+from resolvers.marketing.worker import start_worker as start_campaign_worker
 from resolvers.pipeline.reminders import start_reminders
 from schema import build_schema
 from schema.connection import CanopyTransportWS
@@ -243,10 +244,13 @@ def create_app(
             # Inside the bot's lifetime: reminders may be delivered through it.
             reminders = start_reminders(state)
             webhooks = start_webhook_worker(state)
+            campaigns = start_campaign_worker(state)
             freeze_startup_heap()  # after migrations and startup: see gcsetup.py
             yield
             if webhooks is not None:
                 await webhooks.stop()
+            if campaigns is not None:
+                await campaigns.stop()
             if reminders is not None:
                 await reminders.stop()
         await state.broker.close()

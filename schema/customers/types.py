@@ -18,6 +18,7 @@ from schema.tree.types import TierNode
 
 if TYPE_CHECKING:
     from schema.consent.types import Consent
+    from schema.marketing.campaign_types import CampaignRecipient
     from schema.membership.types import Membership
     from schema.money import Money
     from schema.orders.types import Order, OrderStatus
@@ -132,6 +133,14 @@ class Customer(Node):
         from schema.consent.types import customer_consents
 
         return await customer_consents(info, self.row.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Campaigns that reached the customer (a coupon or an email sent), newest first.")
+    async def campaigns(
+        self, info: Info
+    ) -> list[Annotated[CampaignRecipient, strawberry.lazy("schema.marketing.campaign_types")]]:
+        from schema.marketing.campaign_types import customer_campaigns
+
+        return await customer_campaigns(info, self.row.id)  # type: ignore[return-value]
 
     @strawberry.field(description="When the customer's personal data was erased (GDPR); null if never.")
     def erased_at(self) -> datetime | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
+from strawberry.tools import merge_types
 from strawberry.types import Info
 
 from db.models import marketing as m
@@ -15,6 +16,7 @@ from resolvers.common.viewer import Viewer
 from resolvers.marketing import segments as service
 from schema.errors import forbidden, unauthenticated
 from schema.loading import by_id
+from schema.marketing import campaign_fields
 from schema.marketing.inputs import (
     CreateSegmentInput,
     DeleteSegmentInput,
@@ -37,7 +39,7 @@ def _pk(gid: str | None, type_name: str) -> int:
 
 
 @strawberry.type
-class Query:
+class SegmentQuery:
     @strawberry.field(description="Saved segments whose node lies in your scope (and under nodeId), newest first.")
     async def segments(
         self, info: Info, first: int | None = None, after: str | None = None, node_id: strawberry.ID | None = None,
@@ -55,7 +57,7 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class SegmentMutation:
     @strawberry.mutation(description="A saved segment: a rule over the customers of a node's subtree.")
     async def create_segment(self, info: Info, input: CreateSegmentInput) -> SegmentPayload:
         rule = rule_dict(input.rule)
@@ -91,3 +93,7 @@ class Mutation:
 
         result, errors = await run_mutation(info, "deleteSegment", run)
         return DeleteSegmentPayload(deleted_id=input.id if result is not None else None, errors=errors)
+
+
+Query = merge_types("MarketingQuery", (SegmentQuery, campaign_fields.Query))
+Mutation = merge_types("MarketingMutation", (SegmentMutation, campaign_fields.Mutation))
