@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from typing import Annotated, Any
 
 import strawberry
@@ -16,6 +18,7 @@ from resolvers.marketing import campaigns as service
 from schema.customers.types import Customer
 from schema.loading import by_id
 from schema.marketing.types import Segment, fetch_segments
+from schema.money import Money
 from schema.relay import Connection, Node, page_args, paginate, to_global_id
 from schema.tree.types import TierNode
 
@@ -47,6 +50,76 @@ class CampaignRecipient:
     @strawberry.field
     async def campaign(self, info: Info) -> Annotated[Campaign, strawberry.lazy("schema.marketing.campaign_types")]:
         return Campaign.from_row(await by_id(info.context, m.Campaign).load(self.row.campaign_id))
+
+
+@strawberry.type(name="CampaignGroupResult", description="One group's outcome in the campaign window.")
+class CampaignGroupResult:
+    customers: int
+    converted: int = strawberry.field(description="Customers with at least one paid order in the window.")
+    orders: int
+    revenue: Money
+    conversion: float | None = strawberry.field(description="converted / customers; null for an empty group.")
+    revenue_per_customer: Money | None
+
+
+@strawberry.type(name="Uplift", description="Treatment minus holdout, and treatment / holdout, with 95 % intervals.")
+class Uplift:
+    difference: float
+    difference_low: float | None
+    difference_high: float | None
+    ratio: float | None = strawberry.field(description="Null when the holdout's value is 0.")
+    ratio_low: float | None
+    ratio_high: float | None
+
+
+@strawberry.type(name="MoneyUplift", description="Per customer, in the reporting currency (Welch's interval).")
+class MoneyUplift:
+    difference: Money
+    difference_low: Money | None
+    difference_high: Money | None
+    ratio: float | None
+    ratio_low: float | None
+    ratio_high: float | None
+
+
+@strawberry.type(name="CampaignResults", description="See docs/marketing.md for the statistics.")
+class CampaignResults:
+    audience: int
+    treatment: CampaignGroupResult
+    holdout: CampaignGroupResult
+    coupons_issued: int
+    coupons_redeemed: int
+    conversion_uplift: Uplift | None = strawberry.field(description="Two-proportion (Wald) interval; null: a group is empty.")
+    revenue_per_customer_uplift: MoneyUplift | None = strawberry.field(description="Null: a group has fewer than 2.")
+
+    @classmethod
+    def of(cls, r: Any) -> CampaignResults:
+        cur = r.currency
+
+        def money(minor: float | Fraction | None) -> Money | None:
+            if minor is None:
+                return None
+            value = Decimal(minor.numerator) / Decimal(minor.denominator) if isinstance(minor, Fraction) \
+                else Decimal(repr(minor))
+            exact = value.quantize(Decimal(1), ROUND_HALF_UP)
+            return Money.of(int(exact), cur)
+
+        def group(g: Any) -> CampaignGroupResult:
+            return CampaignGroupResult(
+                customers=g.customers, converted=g.converted, orders=g.orders, revenue=Money.of(g.revenue_minor, cur),
+                conversion=g.conversion,
+                revenue_per_customer=money(Fraction(g.revenue_minor, g.customers)) if g.customers else None)
+
+        cu, ru = r.conversion_uplift, r.revenue_uplift
+        return cls(
+            audience=r.audience, treatment=group(r.treatment), holdout=group(r.holdout),
+            coupons_issued=r.coupons_issued, coupons_redeemed=r.coupons_redeemed,
+            conversion_uplift=Uplift(difference=cu.difference, difference_low=cu.low, difference_high=cu.high,
+                                     ratio=cu.ratio, ratio_low=cu.ratio_low, ratio_high=cu.ratio_high) if cu else None,
+            revenue_per_customer_uplift=MoneyUplift(
+                difference=money(ru.difference), difference_low=money(ru.low), difference_high=money(ru.high),
+                ratio=ru.ratio, ratio_low=ru.ratio_low, ratio_high=ru.ratio_high) if ru else None,  # type: ignore[arg-type]
+        )
 
 
 @strawberry.type(name="Campaign")
@@ -87,6 +160,15 @@ class Campaign(Node):
     async def segment(self, info: Info) -> Segment | None:
         found = await fetch_segments(info, [self.row.segment_id])
         return found[0] if found and isinstance(found[0], Segment) else None
+
+    @strawberry.field(description="Outcome per group in [startsAt, endsAt), reporting currency; after launch.")
+    async def results(self, info: Info) -> CampaignResults | None:
+        from resolvers.marketing.results import campaign_results
+
+        if self.row.status is m.CampaignStatus.DRAFT:
+            return None
+        async with info.context.read() as session:
+            return CampaignResults.of(await campaign_results(session, info.context.viewer, self.row.id))
 
     @strawberry.field(description="The snapshotted audience, in id order (after launch).")
     async def recipients(
