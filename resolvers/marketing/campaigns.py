@@ -140,10 +140,14 @@ async def campaign_in_scope(
     return row[0], row[1]
 
 
-def campaigns_query(viewer: Viewer, *, statuses: tuple[CampaignStatus, ...] = ()) -> Any:
+def campaigns_query(viewer: Viewer, *, statuses: tuple[CampaignStatus, ...] = (), running: bool = False) -> Any:
+    """Campaigns in the viewer's scope; `running`: launched and now inside [startsAt, endsAt)."""
     require(viewer, "campaign.read")
     stmt = select(Campaign).where(
         Campaign.node_id.in_(select(TierNode.id).where(in_subtree(TierNode.path, viewer.scope_path))))
+    if running:
+        now = utcnow()
+        stmt = stmt.where(Campaign.status != CampaignStatus.DRAFT, Campaign.starts_at <= now, Campaign.ends_at > now)
     return stmt.where(Campaign.status.in_(statuses)) if statuses else stmt
 
 

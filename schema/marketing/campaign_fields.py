@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -93,13 +93,15 @@ class Query:
     async def campaigns(
         self, info: Info, first: int | None = None, after: str | None = None,
         status: list[CampaignStatus] | None = None,  # type: ignore[valid-type]
+        running: Annotated[bool, strawberry.argument(description="Launched, and now within startsAt..endsAt.")] = False,
     ) -> Connection[Campaign]:
         ctx = info.context
         if ctx.viewer is None:
             raise unauthenticated()
         args = page_args(first, after)
         try:
-            stmt = service.campaigns_query(ctx.viewer, statuses=tuple(m.CampaignStatus(s.value) for s in status or ()))
+            stmt = service.campaigns_query(ctx.viewer, statuses=tuple(m.CampaignStatus(s.value) for s in status or ()),
+                                           running=running)
         except DomainError as exc:
             raise forbidden(str(exc)) from exc
         return await paginate(ctx, stmt, order=CAMPAIGN_ORDER, args=args, convert=Campaign.from_row)
