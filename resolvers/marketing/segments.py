@@ -18,7 +18,7 @@ from db.models.marketing import Segment
 from db.models.membership import MembershipTier
 from db.models.tree import TierNode, in_subtree
 from db.outbox import emit
-from resolvers.common.errors import ErrorCode, Problems, not_found
+from resolvers.common.errors import DomainError, ErrorCode, Problems, not_found
 from resolvers.common.lengths import check_text
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
@@ -103,6 +103,10 @@ async def update_segment(
 async def delete_segment(session: AsyncSession, viewer: Viewer, *, segment_id: int | None) -> int:
     require(viewer, "segment.write")
     segment, node = await segment_in_scope(session, viewer, segment_id)
+    from db.models.marketing import Campaign
+
+    if await session.scalar(select(Campaign.id).where(Campaign.segment_id == segment.id).limit(1)):
+        raise DomainError(ErrorCode.CONFLICT, "campaigns use this segment", "id")
     emit(session, "SEGMENT_DELETED", subject=segment, node_id=node.id, data={"name": segment.name})
     await session.delete(segment)
     await session.flush()

@@ -274,3 +274,13 @@ async def test_bad_campaigns_are_field_errors(api: Api, tenant: Tenant, change: 
         from db.models.marketing import Campaign
 
         assert await session.scalar(select(func.count()).select_from(Campaign)) == 0
+
+
+async def test_a_segment_in_use_is_not_deleted(api: Api, tenant: Tenant) -> None:
+    info = await _seed(api, tenant)
+    gid = await _launch(api, info)
+    segment = (await api.ok("query($id: ID!) { node(id: $id) { ... on Campaign { segment { id } } } }",
+                            {"id": gid}))["node"]["segment"]["id"]
+    deleted = await api.ok("mutation($id: ID!) { deleteSegment(input: {id: $id}) { deletedId errors { field code } } }",
+                           {"id": segment})
+    assert deleted["deleteSegment"] == {"deletedId": None, "errors": [{"field": ["id"], "code": "CONFLICT"}]}
