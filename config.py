@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 TRUSTED_DOCUMENT_MODES = ("allow", "only")
@@ -72,6 +72,14 @@ class Settings:
         from db.crypto import default_path
 
         return default_path(self.database_url, self.data_keys)
+    campaign_worker: bool = True  # canopy serve runs campaigns (off: `canopy campaigns worker` apart)
+    # Campaign email (docs/marketing.md); no host: emails fail (and retry) with "SMTP not configured".
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    smtp_from: str = "canopy@localhost"
+    smtp_starttls: bool = True
 
     @property
     def production(self) -> bool:
@@ -109,6 +117,13 @@ class Settings:
                 os.environ.get("CANOPY_APQ_MAX_DOCUMENT_BYTES", cls.apq_max_document_bytes)
             ),
             "data_keys": os.environ.get("CANOPY_DATA_KEYS") or None,
+            "campaign_worker": os.environ.get("CANOPY_CAMPAIGN_WORKER", "1").lower() not in {"0", "false", "no", "off"},
+            "smtp_host": os.environ.get("CANOPY_SMTP_HOST") or None,
+            "smtp_port": int(os.environ.get("CANOPY_SMTP_PORT", cls.smtp_port)),
+            "smtp_user": os.environ.get("CANOPY_SMTP_USER") or None,
+            "smtp_password": os.environ.get("CANOPY_SMTP_PASSWORD") or None,
+            "smtp_from": os.environ.get("CANOPY_SMTP_FROM", cls.smtp_from),
+            "smtp_starttls": os.environ.get("CANOPY_SMTP_STARTTLS", "1").lower() not in {"0", "false", "no", "off"},
         }
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]

@@ -46,6 +46,7 @@ from logs import redact_server_logs
 from metrics import metrics_endpoint, observe
 from resolvers.core.auth import record_token_use, viewer_for_token
 from resolvers.events.broker import Broker
+from resolvers.marketing.worker import start_worker as start_campaign_worker
 from resolvers.pipeline.reminders import start_reminders
 from schema import build_schema
 from schema.conditional import conditional_get
@@ -324,10 +325,13 @@ def create_app(
             # Inside the bot's lifetime: reminders may be delivered through it.
             reminders = start_reminders(state)
             webhooks = start_webhook_worker(state)
+            campaigns = start_campaign_worker(state)
             freeze_startup_heap()  # after migrations and startup: see gcsetup.py
             yield
             if webhooks is not None:
                 await webhooks.stop()
+            if campaigns is not None:
+                await campaigns.stop()
             if reminders is not None:
                 await reminders.stop()
         await graphql.documents.close()

@@ -151,6 +151,8 @@ def card_text(turn: Turn, c: dict[str, Any], operation: str = "CustomerCard") ->
         for e in tickets["edges"]:
             k = e["node"]
             lines.append(f"  • {k['number']} {k['subject']} [{k['status']}, {k['priority']}]")
+    if c.get("campaigns"):
+        lines.append(t("card.campaigns", names=", ".join(r["campaign"]["name"] for r in c["campaigns"][:3])))
     missing = [t(f"card.section.{s}") for s in CARD_SECTIONS if not turn.api.has(operation, s)]
     if missing:
         lines.append(t("card.missing", sections=", ".join(missing)))

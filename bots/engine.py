@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from bots import answers, customers, flows, pipeline
+from bots import answers, campaigns, customers, flows, pipeline
 from bots.client import GraphQLClient, OperationFailed, OperationUnavailable
 from bots.i18n import Translator
 from bots.replies import Incoming, Reply
@@ -24,7 +24,7 @@ from schema.context import AppState
 
 log = logging.getLogger("canopy.bots")
 
-COMMANDS: dict[str, Command] = {**customers.COMMANDS, **flows.COMMANDS, **pipeline.COMMANDS}
+COMMANDS: dict[str, Command] = {**customers.COMMANDS, **flows.COMMANDS, **pipeline.COMMANDS, **campaigns.COMMANDS}
 CALLBACKS: dict[str, Callback] = {**customers.CALLBACKS, **flows.CALLBACKS, **pipeline.CALLBACKS}
 STEPS: dict[tuple[str, str], Step] = {**flows.STEPS}
 # Longer text is refused before any step sees it (a step may allow less).
@@ -169,6 +169,6 @@ def help_text(t: Translator, api: GraphQLClient) -> str:
 HELP_COMMANDS: list[tuple[str, str | None]] = [
     ("find", "FindCustomers"), ("customer", "CustomerCard"), ("history", "CustomerHistory"),
     ("log", "LogInteraction"), ("ticket", "CustomerTickets"), ("points", "CustomerPoints"),
-    ("tasks", "MyTasks"), ("pipeline", "MyPipeline"),
+    ("tasks", "MyTasks"), ("pipeline", "MyPipeline"), ("campaigns", "MyCampaigns"),
     ("cancel", None), ("unlink", None), ("help", None),
 ]

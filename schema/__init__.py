@@ -19,7 +19,7 @@ from schema.scalars import SCALAR_OVERRIDES
 # Each domain's `schema/<domain>/fields.py` may define Query, Mutation, Subscription.
 DOMAINS = [
     "core", "tree", "customers", "membership", "orders", "service", "security", "events", "reports",
-    "pipeline", "chat", "webhooks",
+    "pipeline", "chat", "webhooks", "consent", "marketing",
 ]
 
 # Types reachable only through interfaces or unions must be listed for the schema.

@@ -24,10 +24,12 @@ from db.base import new_id, utcnow
 from db.models.customers import Customer, CustomerTag
 from db.models.tree import TierNode
 from db.outbox import emit
+from resolvers.bulk.consents import CONSENT_COLUMNS, consent_values
 from resolvers.bulk.importer import Outcome, Rejected, RowError, RowResult, SourceRow, errors_of
 from resolvers.common.errors import DomainError, ErrorCode, Problems
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
+from resolvers.consent.consents import record_many
 from resolvers.customers.customers import EDITABLE, clean_values, search_text
 from resolvers.tree.settings import NodeSettingsValues, effective_settings, region_of
 
@@ -84,7 +86,7 @@ def record_key(values: dict[str, Any]) -> str | None:
 
 class CustomerImport:
     operation = "importCustomers"
-    columns = frozenset(COLUMNS)
+    columns = frozenset(COLUMNS) | frozenset(CONSENT_COLUMNS)
     ignored = EXPORT_ONLY
 
     def __init__(self) -> None:
@@ -102,11 +104,15 @@ class CustomerImport:
     ) -> list[RowResult]:
         require(viewer, "customer.write")
         parsed: list[dict[str, Any] | list[RowError]] = []
+        stated = []  # the consent columns of each row (resolvers/bulk/consents.py)
         for row in rows:
+            given: dict[Any, bool] = {}
             try:
-                parsed.append(_parse(row))
+                given = consent_values(row.values)
+                parsed.append(_parse(SourceRow(row.line, {k: v for k, v in row.values.items() if k not in CONSENT_COLUMNS})))
             except DomainError as exc:
-                parsed.append(errors_of(exc, row.line, _column_of))
+                parsed.append(errors_of(exc, row.line, lambda p: _column_of(p) or (p[0] if p else None)))
+            stated.append(given)
         keys = {record_key(row.values) for row in rows}
         batch = await _Batch.load(session, [p for p in parsed if isinstance(p, dict)],
                                   {} if write else self.would_create, self.carried, keys)
@@ -123,6 +129,13 @@ class CustomerImport:
             await session.flush()  # updates of existing customers (audited by the flush)
             await batch.insert_new(session, viewer.tenant_id)
             await batch.sync_tags(session, viewer.tenant_id)
+            consents = [
+                (customer, key, value)
+                for row, result, given in zip(rows, results, stated, strict=True)
+                if given and not isinstance(result, list) and (customer := batch.customer_of(row.values)) is not None
+                for key, value in given.items()
+            ]
+            await record_many(session, viewer, consents, source="import")
         else:
             self.would_create.update((r, c) for r, c in batch.known.items() if isinstance(c, _New))
         return results
@@ -257,6 +270,15 @@ class _Batch:
             raise DomainError(ErrorCode.INVALID, "externalRef (or the id of an exported customer) is "
                               "required to import: it is the upsert key", "externalRef")
         return ref, self.known.get(ref)
+
+    def customer_of(self, values: dict[str, Any]) -> Customer | _New | None:
+        """The customer an accepted row named (by exported id, else by externalRef)."""
+        from schema.relay import decode_id
+
+        gid = _text(values.get("id"))
+        if gid and (found := self.by_id.get(decode_id(gid, "Customer") or -1)) is not None:
+            return found
+        return self.known.get(_text(values.get("externalRef")))
 
     def _carried(self, key: str, line: int) -> dict[str, Any]:
         """The earlier rows' values for this customer, each later one's over the one before."""

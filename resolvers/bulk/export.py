@@ -13,14 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models.customers import Customer
 from db.models.tree import TierNode, in_subtree
 from db.session import Database
+from resolvers.bulk.consents import CONSENT_COLUMNS, export_values
 from resolvers.bulk.customers import TAG_SEPARATOR
 from resolvers.common.errors import DomainError, ErrorCode, not_found
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
+from resolvers.consent.consents import current_consents
 
 # The import's columns first (so an export imports back unchanged), then read-only ones.
 EXPORT_COLUMNS = ["externalRef", "node", "name", "email", "phone", "locale", "tags", "attributes",
-                  "id", "createdAt", "updatedAt"]
+                  *CONSENT_COLUMNS, "id", "createdAt", "updatedAt"]
 BATCH = 1000
 
 
@@ -36,7 +38,8 @@ async def _subtree_path(session: AsyncSession, viewer: Viewer, node_code: str | 
 async def customer_records(db: Database, viewer: Viewer, node_code: str | None) -> AsyncIterator[dict[str, Any]]:
     """Customers of the subtree (erased ones left out), in id order, BATCH rows per statement.
 
-    Plain column rows (no ORM identities) and keyset paging keep memory constant.
+    Plain column rows (no ORM identities) and keyset paging keep memory constant; the
+    current consents of a batch come in one more statement.
     """
     from schema.relay import to_global_id
 
@@ -53,12 +56,14 @@ async def customer_records(db: Database, viewer: Viewer, node_code: str | None) 
                 .where(in_subtree(TierNode.path, path), Customer.erased_at.is_(None), Customer.id > last_id)
                 .order_by(Customer.id).limit(BATCH)
             )).all()
-            for r in rows:
+            consents = await current_consents(session, [r.id for r in rows])
+            for r, states in zip(rows, consents, strict=True):
                 yield {
                     "externalRef": r.external_ref, "node": r.code, "name": r.name, "email": r.email,
                     "phone": r.phone, "locale": r.locale, "tags": list(r.tags or []),
                     "attributes": r.attributes or {}, "id": to_global_id("Customer", r.id),
                     "createdAt": r.created_at.isoformat(), "updatedAt": r.updated_at.isoformat(),
+                    **export_values(states),
                 }
             if len(rows) < BATCH:
                 return
@@ -75,7 +80,8 @@ async def export_customers(db: Database, viewer: Viewer, out: TextIO, *, node_co
         if writer is not None:
             record["tags"] = TAG_SEPARATOR.join(record["tags"])
             record["attributes"] = orjson.dumps(record["attributes"]).decode() if record["attributes"] else ""
-            writer.writerow("" if record[c] is None else record[c] for c in EXPORT_COLUMNS)
+            writer.writerow("" if record[c] is None else str(record[c]).lower() if isinstance(record[c], bool)
+                            else record[c] for c in EXPORT_COLUMNS)
         else:
             out.write(orjson.dumps(record).decode() + "\n")
         count += 1

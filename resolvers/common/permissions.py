@@ -42,6 +42,10 @@ MATRIX: dict[str, frozenset[Role]] = {
     "task.read": frozenset({A, M, S, U}),
     "task.write": frozenset({A, M, S, U}),
     "chat.link": frozenset({A, M, S, U}),
+    "segment.read": frozenset({A, M, S}),
+    "segment.write": frozenset({A, M}),
+    "campaign.read": frozenset({A, M, S}),
+    "campaign.write": frozenset({A, M}),
 }
 
 

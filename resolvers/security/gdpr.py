@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import JSON, Enum, String, Text, or_, select
+from sqlalchemy import JSON, Enum, String, Text, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -216,6 +216,17 @@ def scrub(session: Session, *, customer: Customer, needles: Iterable[str]) -> di
     return counts
 
 
+async def _delete_erased(session: AsyncSession, customer_id: int) -> dict[str, int]:
+    """Rows of tables marked `__erased__` (consent statements) go with the person, after the
+    scrub has masked their audit entries; how many per table."""
+    out = {}
+    for cls in tenant_classes():
+        if getattr(cls, "__erased__", False):
+            result = await session.execute(delete(cls).where(cls.customer_id == customer_id))
+            out[cls.__tablename__] = result.rowcount or 0
+    return out
+
+
 async def erase_customer(session: AsyncSession, viewer: Viewer, *, customer_id: int) -> Customer:
     """Remove the customer's personal data everywhere; their orders and totals stay, anonymous."""
     require(viewer, "customer.erase")
@@ -232,6 +243,7 @@ async def erase_customer(session: AsyncSession, viewer: Viewer, *, customer_id: 
     customer.erased_at = utcnow()
     await session.flush()
     counts = await session.run_sync(lambda s: scrub(s, customer=customer, needles=needles))
+    counts["deleted"] = await _delete_erased(session, customer.id)
     # The rewrite of append-only audit rows is itself audited, on the erasure's own entry.
     record(session.sync_session, tenant_id=customer.tenant_id, entity_type=entity_type_of(customer),
            entity_id=customer.id, changes={"_erasure": [None, counts]})

@@ -17,6 +17,8 @@ from schema.relay import Connection, Node, page_args, to_global_id
 from schema.tree.types import TierNode
 
 if TYPE_CHECKING:
+    from schema.consent.types import Consent
+    from schema.marketing.campaign_types import CampaignRecipient
     from schema.membership.types import Membership
     from schema.money import Money
     from schema.orders.types import Order, OrderStatus
@@ -125,6 +127,20 @@ class Customer(Node):
         from schema.timeline import customer_timeline
 
         return await customer_timeline(info, self.row.id, page_args(first, after))
+
+    @strawberry.field(description="Consent per channel and purpose (every pair; not granted unless recorded).")
+    async def consents(self, info: Info) -> list[Annotated[Consent, strawberry.lazy("schema.consent.types")]]:
+        from schema.consent.types import customer_consents
+
+        return await customer_consents(info, self.row.id)  # type: ignore[return-value]
+
+    @strawberry.field(description="Campaigns that reached the customer (a coupon or an email sent), newest first.")
+    async def campaigns(
+        self, info: Info
+    ) -> list[Annotated[CampaignRecipient, strawberry.lazy("schema.marketing.campaign_types")]]:
+        from schema.marketing.campaign_types import customer_campaigns
+
+        return await customer_campaigns(info, self.row.id)  # type: ignore[return-value]
 
     @strawberry.field(description="When the customer's personal data was erased (GDPR); null if never.")
     def erased_at(self) -> datetime | None:

@@ -1,0 +1,1 @@
+"""Consent per customer, channel and purpose."""

@@ -1,0 +1,1 @@
+"""Marketing: segments, campaigns, results."""
