@@ -2,7 +2,7 @@
 
 The body follows Standard Webhooks' envelope ({type, timestamp, data}); `data`
 is the `events` subscription's Event for the webhook's owner (data masked the
-same way through Event.from_entry), with node and subject as global ids.
+same way, through data_for), with node and subject as global ids.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from resolvers.common.viewer import Viewer
-from resolvers.events.log import LogEntry
+from resolvers.events.log import LogEntry, data_for
 from resolvers.webhooks.worker import WebhookWorker
 from schema.events.types import Event
 from schema.relay import to_global_id
@@ -29,7 +29,7 @@ def render(entry: LogEntry, viewer: Viewer) -> dict[str, Any]:
         "timestamp": event.occurred_at.isoformat(),
         "data": {
             "cursor": event.cursor, "type": row.type, "occurredAt": event.occurred_at.isoformat(),
-            "data": event.data, "node": node, "subject": subject,
+            "data": data_for(viewer, row.data or {}), "node": node, "subject": subject,
         },
     }
 
