@@ -26,6 +26,8 @@ from resolvers.common.errors import DomainError, ErrorCode, Problems
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
 from resolvers.customers.customers import EDITABLE, clean_values, search_text
+from resolvers.customers.identity import set_keys
+from resolvers.customers.queries import survivors_of
 from resolvers.tree.settings import NodeSettingsValues, effective_settings, region_of
 
 # File column -> Customer attribute; the same names as the GraphQL input.
@@ -138,7 +140,7 @@ class _New:
     """
 
     __slots__ = ("id", "tenant_id", "node_id", "external_ref", "name", "email", "phone", "locale",
-                 "tags", "attributes", "search_text")
+                 "tags", "attributes", "search_text", "email_key", "name_key")
     __graphql_type__ = entity_type_of(Customer)
 
     def __init__(self, **values: Any) -> None:
@@ -155,10 +157,10 @@ class _New:
 class _Batch:
     """What a batch's rows refer to, loaded in 3 statements, and the customers it touched."""
 
-    def __init__(self, customers: Sequence[Customer], nodes: Sequence[TierNode],
+    def __init__(self, by_ref: dict[str, Customer], nodes: Sequence[TierNode],
                  ancestors: dict[int, TierNode]) -> None:
-        self.known: dict[str, Customer | _New] = {c.external_ref: c for c in customers if c.external_ref}
-        self.tags_before = {c.external_ref: set(c.tags or []) for c in customers}
+        self.known: dict[str, Customer | _New] = dict(by_ref)
+        self.tags_before = {ref: set(c.tags or []) for ref, c in by_ref.items()}
         self.touched: dict[str, Customer | _New] = {}  # by externalRef
         self.nodes: dict[str | int, TierNode] = {}
         self.settings: dict[int, NodeSettingsValues] = {}
@@ -176,6 +178,10 @@ class _Batch:
         customers = (await session.scalars(
             select(Customer).where(Customer.external_ref.in_(refs))
         )).all() if refs else []
+        # A merged customer's ref still matches: the row updates its survivor instead.
+        survivors = await survivors_of(session, customers)
+        by_ref = {c.external_ref: survivors.get(c.id, c) for c in customers if c.external_ref}
+        customers = list(by_ref.values())
         carried = {r: created[r] for r in refs if r in created}
         codes = {v["node_id"].strip() for v in batch if v.get("node_id")}
         node_ids = {c.node_id for c in customers} | {c.node_id for c in carried.values()}
@@ -186,7 +192,7 @@ class _Batch:
         ancestors = {a.id: a for a in (await session.scalars(
             select(TierNode).where(TierNode.id.in_(ancestor_ids))
         )).all()} if ancestor_ids else {}
-        loaded = cls(customers, nodes, ancestors)
+        loaded = cls(by_ref, nodes, ancestors)
         for ref, customer in carried.items():
             if ref not in loaded.known:
                 loaded.known[ref] = customer
@@ -231,6 +237,7 @@ class _Batch:
             if customer.locale is None:
                 customer.locale = node_settings.locale
             customer.search_text = search_text(customer)  # type: ignore[arg-type]
+            set_keys(customer)
             self.known[ref] = customer
             self.tags_before[ref] = set()
             if write:
@@ -244,6 +251,7 @@ class _Batch:
             for key in changed:
                 setattr(existing, key, cleaned[key])
             existing.search_text = search_text(existing)  # type: ignore[arg-type]
+            set_keys(existing)
             self.touched[ref] = existing
             emit(session, "CUSTOMER_UPDATED", subject=existing, node_id=node.id, data={"fields": changed})
         return Outcome.UPDATED

@@ -50,7 +50,8 @@ async def customer_records(db: Database, viewer: Viewer, node_code: str | None) 
                        Customer.phone, Customer.locale, Customer.tags, Customer.attributes,
                        Customer.created_at, Customer.updated_at)
                 .join(TierNode, TierNode.id == Customer.node_id)
-                .where(in_subtree(TierNode.path, path), Customer.erased_at.is_(None), Customer.id > last_id)
+                .where(in_subtree(TierNode.path, path), Customer.erased_at.is_(None),
+                       Customer.merged_into_id.is_(None), Customer.id > last_id)
                 .order_by(Customer.id).limit(BATCH)
             )).all()
             for r in rows:

@@ -29,6 +29,7 @@ from resolvers.bulk.importer import Outcome, RowError, RowResult, SourceRow, err
 from resolvers.common.errors import DomainError, ErrorCode, Problems
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
+from resolvers.customers.queries import follow_merges
 from resolvers.orders import orders
 
 COLUMNS = frozenset({"externalRef", "customer", "store", "currency", "placedAt", "paidAt", "status", "lines"})
@@ -144,7 +145,8 @@ class OrderImport:
             except DomainError as exc:
                 parsed.append(errors_of(exc, row.line, _column_of))
         ok = [p for p in parsed if isinstance(p, dict)]
-        customers = await _ids(session, Customer.external_ref, Customer.id, {p["customer"] for p in ok})
+        customers = await follow_merges(
+            session, await _ids(session, Customer.external_ref, Customer.id, {p["customer"] for p in ok}))
         stores = await _ids(session, TierNode.code, TierNode.id, {p["store"] for p in ok})
         existing = dict((await session.execute(
             select(IdempotencyKey.key, Order.status).join(Order, Order.id == IdempotencyKey.result_id)

@@ -228,6 +228,7 @@ async def erase_customer(session: AsyncSession, viewer: Viewer, *, customer_id: 
     customer.attributes = {}
     customer.tags = []
     customer.search_text = search_text(customer)
+    customer.email_key = customer.name_key = None  # an erased customer is nobody's duplicate
     customer.erased_at = utcnow()
     await session.flush()
     counts = await session.run_sync(lambda s: scrub(s, customer=customer, needles=needles))
