@@ -225,8 +225,8 @@ async def _memberships(session: AsyncSession, survivor: Customer, merged: list[C
         source_ids = [s.id for s in sources]
         if source_ids:
             await _repoint(session, Membership, Membership.merged_into_id, source_ids, target.id, survivor.node_id)
-            counts["coupons"] += await _repoint(session, Coupon, Coupon.membership_id, source_ids, target.id,
-                                                survivor.node_id)
+            # Counted once below, with the coupons' customer_id.
+            await _repoint(session, Coupon, Coupon.membership_id, source_ids, target.id, survivor.node_id)
             await session.flush()
             await _recompute_tier(session, target, members)
     return touched
