@@ -13,7 +13,7 @@ from db.models.core import AuditEntry, Event, Role
 from db.models.membership import Membership, PointsEntry, PointsLot
 from resolvers.customers.merge import HANDLED, REPOINTED
 from tests.conftest import Api
-from tests.membership.conftest import Shop, assert_ledger_consistent, gid, pk, shop  # noqa: F401 - the fixture
+from tests.membership.conftest import Shop, assert_ledger_consistent, gid, pk
 from tests.membership.test_points import ADJUST, REDEEM
 
 MERGE = """mutation($input: MergeCustomersInput!) { mergeCustomers(input: $input) {
