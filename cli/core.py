@@ -44,6 +44,8 @@ def register(sub: Any) -> None:
     stats = sub.add_parser("stats", help="the per-node rollup counters").add_subparsers(dest="action", required=True)
     p = stats.add_parser("rebuild", help="recompute them from the rows and print the nodes that differed")
     tenant_option(p, help="tenant slug (default: CANOPY_TENANT, else every tenant)")
+    p.add_argument("--check", action="store_true",
+                   help="compare only, write nothing; exit 1 when a node differs")
     p.set_defaults(func=run_async(stats_rebuild))
 
     p = sub.add_parser("schema", help="print the GraphQL SDL")
@@ -89,7 +91,11 @@ async def migrate_cmd(_args: argparse.Namespace, settings: Settings) -> None:
     print(f"migrated {settings.database_url}")
 
 
-async def stats_rebuild(args: argparse.Namespace, settings: Settings) -> None:
+class _Compared(Exception):
+    """Rolls back `stats rebuild --check` once it has compared."""
+
+
+async def stats_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     """Repair for counters written around the triggers (e.g. by hand with triggers disabled)."""
     from sqlalchemy import func, select
 
@@ -118,13 +124,18 @@ async def stats_rebuild(args: argparse.Namespace, settings: Settings) -> None:
             for statement in node_stats.rebuild_sql(tenant_id):
                 await session.execute(text(statement))
             after = await current()
+            if args.check:
+                raise _Compared
+    except _Compared:
+        pass  # --check: the transaction rolled back, the counters are as they were
     finally:
         await db.dispose()
     zero = (0,) * len(node_stats.COLUMNS)
     differed = [k for k in before.keys() | after.keys() if before.get(k, zero) != after.get(k, zero)]
-    print(f"rebuilt the counters of {len(after)} nodes; {len(differed)} differed")
+    print(f"{'checked' if args.check else 'rebuilt'} the counters of {len(after)} nodes; {len(differed)} differed")
     for tenant, node in sorted(differed):
         print(f"  tenant {tenant} node {node}: {before.get((tenant, node), zero)} -> {after.get((tenant, node), zero)}")
+    return 1 if args.check and differed else 0
 
 
 async def admin_create(args: argparse.Namespace, settings: Settings) -> None:

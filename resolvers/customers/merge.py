@@ -245,7 +245,8 @@ async def _recompute_tier(session: AsyncSession, target: Membership, members: li
     new = tiers[max(held, reached)]
     before = tiers[index[target.tier_id]]
     target.qualifying_points = qualifying
-    reason = f"merge of customers: {qualifying} combined qualifying points"
+    moved = "upgrade" if new.rank > before.rank else "unchanged"
+    reason = f"{moved} after a merge of customers: {qualifying} qualifying points"
     if new.id != before.id:
         await ledger.record_tier_change(session, target, new, reason=reason, at=now, from_tier=before)
     else:  # the history still records the merge's evaluation

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from db.base import Base, utcnow
 from db.models.core import AuditEntry, Event, Role
-from db.models.membership import Membership, PointsEntry, PointsLot
+from db.models.membership import Membership, PointsEntry, PointsLot, TierChange
 from resolvers.customers.merge import HANDLED, REPOINTED
 from tests.conftest import Api
 from tests.membership.conftest import Shop, assert_ledger_consistent, gid, pk
@@ -33,18 +33,32 @@ NODE = """query($id: ID!) { node(id: $id) { id ... on Customer { name
   timeline(first: 50) { edges { node { __typename } } } } } }"""
 
 
-async def _member(shop: Shop, index: int, *, earn: int, redeem: int, expiring: int = 0) -> str:
-    """An enrolled customer with credits, a redemption, a lot expiring soon and a coupon."""
+async def _buy(shop: Shop, index: int, amount: str, store: Any = None) -> str:
+    """A paid order of customer `index` at `store` (default: the shop's store): it earns points."""
+    from tests.orders.conftest import CREATE_ORDER, TRANSITION
+
+    lines = [{"sku": "SKU", "name": "Coat", "quantity": 1, "unitPrice": amount}]
+    created = (await shop.api.ok(CREATE_ORDER, {"input": {
+        "customerId": gid("Customer", shop.customers[index]), "storeId": gid("TierNode", (store or shop.store).id),
+        "lines": lines}}))["createOrder"]
+    assert created["errors"] == [], created
+    paid = (await shop.api.ok(TRANSITION.format(op="payOrder"), {"id": created["order"]["id"]}))["payOrder"]
+    assert paid["errors"] == [], paid
+    return created["order"]["id"]
+
+
+async def _member(shop: Shop, index: int, *, earn: int, redeem: int, expiring: int = 0, store: Any = None) -> str:
+    """An enrolled customer with a paid order's earnings, a redemption, a lot expiring soon and a coupon."""
     api = shop.api
     membership = await shop.enroll(index)
-    for delta in (earn, expiring):
-        if delta:
-            body = await api.ok(ADJUST, {"input": {"membershipId": membership, "delta": delta, "reason": "earned"}})
-            assert body["adjustPoints"]["errors"] == []
+    await _buy(shop, index, f"{earn}.00", store)
+    if expiring:
+        body = await api.ok(ADJUST, {"input": {"membershipId": membership, "delta": expiring, "reason": "gift"}})
+        assert body["adjustPoints"]["errors"] == []
     if redeem:
         body = await api.ok(REDEEM, {"input": {"membershipId": membership, "points": redeem}})
         assert body["redeemPoints"]["errors"] == []
-    if expiring:  # the last credit expires in 5 days
+    if expiring:  # the gift expires in 5 days
         async with shop.tx() as s:
             lot = await s.scalar(select(PointsLot).where(PointsLot.membership_id == pk(membership))
                                  .order_by(PointsLot.created_at.desc()).limit(1))
@@ -87,8 +101,9 @@ async def test_merge_of_two_members_keeps_every_point_lot_and_count(shop: Shop) 
     assert (await api.ok(UPDATE, {"input": {"id": dupe, "name": "alice smith", "phone": "+4930123456",
                                             "nodeId": gid("TierNode", shop.other_store.id), "tags": ["online"],
                                             "attributes": {"size": "L", "pets": 2}}}))["updateCustomer"]["errors"] == []
-    m_alice = await _member(shop, 0, earn=80, redeem=30, expiring=10)
-    m_dupe = await _member(shop, 1, earn=60, redeem=20, expiring=15)
+    # Silver alone each (100 and 400 qualifying points), Gold together (500)
+    m_alice = await _member(shop, 0, earn=100, redeem=30, expiring=10)
+    m_dupe = await _member(shop, 1, earn=400, redeem=20, expiring=15, store=shop.other_store)
     await api.ok(OPEN, {"c": dupe})
     await api.ok(LOG, {"c": dupe})
     lots_before = await _lots(api, shop.tenant.id)
@@ -118,15 +133,15 @@ async def test_merge_of_two_members_keeps_every_point_lot_and_count(shop: Shop) 
         assert dry[key] == real[key], key
     counts = {c["kind"]: c["count"] for c in real["counts"]}
     assert counts["coupons"] == 1 and counts["tickets"] == 1 and counts["interactions"] == 1
-    assert counts["memberships"] == 1 and counts["points"] == 55
+    assert counts["memberships"] == 1 and counts["points"] == 395 and counts["orders"] == 1
     # fields: the chosen phone and size, the survivor's name, tags unioned, attributes merged
     survivor = real["customer"]
     assert survivor["phone"] == "+4930123456" and survivor["name"] == "Alice Smith"
     assert survivor["tags"] == ["online", "vip"]
     assert survivor["attributes"] == {"size": "L", "newsletter": True, "pets": 2}
-    # points: 60 + 55 on one membership, every lot kept with its expiry, ledger consistent
+    # points: 80 + 395 on one membership, every lot kept with its expiry, ledger consistent
     (membership,) = real["memberships"]
-    assert membership["membershipId"] == m_alice and membership["pointsBalance"] == 115
+    assert membership["membershipId"] == m_alice and membership["pointsBalance"] == 475
     assert sorted(lot["remaining"] for lot in membership["lots"]) == sorted(r for _, r, _ in lots_before)
     lots_after = await _lots(api, shop.tenant.id)
     assert {m for m, _, _ in lots_after} == {pk(m_alice)}
@@ -137,18 +152,23 @@ async def test_merge_of_two_members_keeps_every_point_lot_and_count(shop: Shop) 
         merges = (await session.execute(select(PointsEntry.membership_id, PointsEntry.delta)
                                         .where(PointsEntry.reason == "MERGE"))).all()
     assert closed.points_balance == 0 and closed.merged_into_id == pk(m_alice)
-    assert sorted(merges) == sorted([(pk(m_alice), 55), (pk(m_dupe), -55)])
-    # tier: 80 + 10 + 60 + 15 = 165 qualifying (adjustments do not qualify: 0), one history row
-    assert membership["qualifyingPoints"] == 0 and membership["tier"] == "Bronze"
+    assert sorted(merges) == sorted([(pk(m_alice), 395), (pk(m_dupe), -395)])
+    # tier: 100 + 400 qualifying points (earnings; gifts do not qualify) reach Gold, with its history row
+    assert membership["qualifyingPoints"] == 500 and membership["tier"] == "Gold"
     # the merged id resolves to the survivor, with its combined history
     node = (await api.ok(NODE, {"id": dupe}))["node"]
     assert node["id"] == alice
-    assert node["membership"]["pointsBalance"] == 115
-    assert node["membership"]["tierHistory"][-1]["reason"].startswith("merge of customers")
+    assert node["membership"]["pointsBalance"] == 475 and node["membership"]["tier"]["name"] == "Gold"
+    assert node["membership"]["tierHistory"][-1]["reason"] == "upgrade after a merge of customers: 500 qualifying points"
     assert len(node["membership"]["coupons"]) == 2
     assert node["tickets"]["totalCount"] == 1 and node["interactions"]["totalCount"] == 1
     kinds = [e["node"]["__typename"] for e in node["timeline"]["edges"]]
-    assert kinds.count("Ticket") == 1 and kinds.count("Interaction") == 1
+    assert kinds.count("Ticket") == 1 and kinds.count("Interaction") == 1 and kinds.count("Order") == 2
+    # both ledgers on the survivor's timeline: 3 rows each, the MERGE pair, and both tier histories
+    assert kinds.count("PointsEntry") == 3 + 3 + 2
+    async with api.db.session(tenant_id=shop.tenant.id) as session:
+        tier_rows = await session.scalar(select(func.count()).select_from(TierChange))
+    assert kinds.count("TierChange") == tier_rows
     # counters: the merged customer left US-01; every counter equals the scan
     after = await _counters(shop)
     assert all(c == s for c, s in after.values()), after
@@ -156,6 +176,7 @@ async def test_merge_of_two_members_keeps_every_point_lot_and_count(shop: Shop) 
     assert after["HQ"][0]["customerCount"] == counters["HQ"][0]["customerCount"] - 1
     assert after["HQ"][0]["memberCount"] == counters["HQ"][0]["memberCount"] - 1
     assert after["EU-01"][0]["openTicketCount"] == 1
+    assert after["US-01"][0]["orderCount"] == 1  # orders stay counted where they were placed
     # one CUSTOMER_MERGED event, audited
     async with api.db.session(tenant_id=shop.tenant.id) as session:
         events = (await session.scalars(select(Event).where(Event.type == "CUSTOMER_MERGED"))).all()
@@ -188,7 +209,7 @@ async def test_combined_qualifying_points_raise_the_tier(shop: Shop) -> None:
 
         rows = (await session.scalars(select(TierChange).where(TierChange.membership_id == pk(ids[0]))
                                       .order_by(TierChange.at, TierChange.id))).all()
-    assert rows[-1].reason == "merge of customers: 600 combined qualifying points"
+    assert rows[-1].reason == "upgrade after a merge of customers: 600 qualifying points"
     await assert_ledger_consistent(shop.api, shop.tenant.id)
 
 
@@ -285,3 +306,55 @@ def test_every_customer_reference_is_repointed_or_handled() -> None:
     repointed = {m.__table__.name for m in REPOINTED.values()}
     referring = {t.name for t in Base.metadata.sorted_tables if "customer_id" in t.c}
     assert referring - repointed - HANDLED == set()
+
+
+async def test_a_membership_only_the_merged_customer_has_moves_whole_with_the_chosen_node(
+    shop: Shop, monkeypatch: Any, capsys: Any,
+) -> None:
+    from cli.main import main
+
+    # given: only the merged customer (at the other store) is a member, with an open ticket
+    api = shop.api
+    a, b = gid("Customer", shop.customers[0]), gid("Customer", shop.customers[1])
+    assert (await api.ok(UPDATE, {"input": {"id": b, "nodeId": gid("TierNode", shop.other_store.id)}}))[
+        "updateCustomer"]["errors"] == []
+    membership = await _member(shop, 1, earn=150, redeem=50, store=shop.other_store)
+    await api.ok(OPEN, {"c": b})
+    before = await _counters(shop)
+    # when: the survivor takes the merged customer's store
+    real = (await api.ok(MERGE, {"input": {"survivorId": a, "mergedIds": [b],
+                                           "fieldChoices": [{"field": "nodeId", "customerId": b}]}}))["mergeCustomers"]
+    # then
+    assert real["errors"] == [] and real["customer"]["node"]["code"] == "US-01"
+    (m,) = real["memberships"]
+    assert m["membershipId"] == membership and m["pointsBalance"] == 100 and m["tier"] == "Silver"
+    counts = {c["kind"]: c["count"] for c in real["counts"]}
+    assert counts["memberships"] == 1 and counts["points"] == 0 and counts["orders"] == 1
+    after = await _counters(shop)
+    assert all(c == s for c, s in after.values()), after
+    assert after["EU-01"][0]["customerCount"] == before["EU-01"][0]["customerCount"] - 1
+    assert after["US-01"][0] == {**before["US-01"][0]}  # one customer, one member, one ticket: still
+    await assert_ledger_consistent(api, shop.tenant.id)
+    # and the CLI's check agrees: the counters equal the rows, nothing rewritten
+    monkeypatch.setenv("CANOPY_DATABASE_URL", api.db.url)
+    status = await asyncio.to_thread(main, ["stats", "rebuild", "--check", "--tenant", shop.tenant.slug])
+    assert status == 0 and "; 0 differed" in capsys.readouterr().out
+
+
+async def test_statements_do_not_grow_with_the_rows_moved(shop: Shop) -> None:
+    api = shop.api
+    c = [gid("Customer", i) for i in shop.customers]
+
+    async def history(customer: str, n: int) -> None:
+        for _ in range(n):
+            await api.ok(OPEN, {"c": customer})
+            await api.ok(LOG, {"c": customer})
+
+    fourth = await api.ok("""mutation($n: ID!) { createCustomer(input: {nodeId: $n, name: "D"}) { customer { id } } }""",
+                          {"n": gid("TierNode", shop.store.id)})
+    c.append(fourth["createCustomer"]["customer"]["id"])
+    await history(c[1], 1)
+    await history(c[3], 6)
+    few = await api.statements(MERGE, {"input": {"survivorId": c[0], "mergedIds": [c[1]]}})
+    many = await api.statements(MERGE, {"input": {"survivorId": c[2], "mergedIds": [c[3]]}})
+    assert many == few
