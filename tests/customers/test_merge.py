@@ -358,3 +358,22 @@ async def test_statements_do_not_grow_with_the_rows_moved(shop: Shop) -> None:
     few = await api.statements(MERGE, {"input": {"survivorId": c[0], "mergedIds": [c[1]]}})
     many = await api.statements(MERGE, {"input": {"survivorId": c[2], "mergedIds": [c[3]]}})
     assert many == few
+
+
+async def test_gdpr_export_and_erasure_reach_the_merged_customers(shop: Shop) -> None:
+    from db.models.customers import Customer
+
+    api = shop.api
+    a, b = gid("Customer", shop.customers[0]), gid("Customer", shop.customers[1])
+    assert (await api.ok(UPDATE, {"input": {"id": b, "name": "Zoe Tombstone", "email": "zoe.t@example.com"}}))[
+        "updateCustomer"]["errors"] == []
+    await api.ok(OPEN, {"c": b})
+    assert (await api.ok(MERGE, {"input": {"survivorId": a, "mergedIds": [b]}}))["mergeCustomers"]["errors"] == []
+    exported = (await api.ok("query($id: ID!) { exportCustomer(id: $id) }", {"id": a}))["exportCustomer"]
+    (merged,) = exported["mergedCustomers"]
+    assert merged["customer"]["email"] == "zoe.t@example.com" and "ticket" in exported["related"]
+    erased = await api.ok("""mutation($id: ID!) { eraseCustomer(input: {id: $id}) { errors { code } } }""", {"id": a})
+    assert erased["eraseCustomer"]["errors"] == []
+    async with api.db.session(tenant_id=shop.tenant.id) as session:
+        tombstone = await session.get(Customer, (shop.tenant.id, shop.customers[1]))
+    assert tombstone.erased_at is not None and tombstone.email is None and tombstone.name != "Zoe Tombstone"
