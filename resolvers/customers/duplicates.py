@@ -49,7 +49,10 @@ def _pairs(dialect: str, path: str, left_where: list[Any], pair: Any) -> Any:
     """(low, high, phone, email, name) per pair and reason; `pair(a, b)` relates the two sides."""
     a, b = aliased(Customer, name="a"), aliased(Customer, name="b")
     scoped = select(TierNode.id).where(in_subtree(TierNode.path, path))
-    live = [c for x in (a, b) for c in (x.merged_into_id.is_(None), x.erased_at.is_(None), x.node_id.in_(scoped))]
+    # Tombstones, nodes and ids are compared as `x + 0`: otherwise SQLite's planner walks one side by its
+    # primary key or node index (every pair: quadratic) instead of looking the key up.
+    live = [c for x in (a, b) for c in ((x.merged_into_id + 0).is_(None), x.erased_at.is_(None),
+                                        (x.node_id + 0).in_(scoped))]
     where = [pair(a, b), *live, *left_where(a)]
 
     def source(on: Any, phone: int, email: int, name: Any) -> Any:
@@ -95,7 +98,7 @@ def candidates_query(viewer: Viewer, dialect: str, node_path: str | None) -> tup
     and its order keys (score, then ids, descending); a node outside the scope gives none."""
     require(viewer, "customer.read")
     path = node_path or viewer.scope_path
-    pairs = _scored(_pairs(dialect, path, lambda a: [], lambda a, b: a.id < b.id))
+    pairs = _scored(_pairs(dialect, path, lambda a: [], lambda a, b: a.id + 0 < b.id + 0))
     stmt = select(pairs)
     if not viewer.in_scope(path):
         stmt = stmt.where(false())
