@@ -25,11 +25,6 @@ class Customer(TenantScoped, Base):
         Index("ix_customer_email_key", "tenant_id", "email_key"),
         Index("ix_customer_name_key", "tenant_id", "name_key"),
         Index("ix_customer_merged_into", "tenant_id", "merged_into_id"),
-        # Name similarity on PostgreSQL: pg_trgm's % operator uses this index.
-        Index(
-            "ix_customer_name_key_trgm", "name_key", postgresql_using="gin",
-            postgresql_ops={"name_key": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
         # Substring search (LIKE '%term%') over search_text: trigram GIN on PostgreSQL
         # (needs CREATE EXTENSION pg_trgm); SQLite scans, a btree could not help there.
         Index(

@@ -76,16 +76,19 @@ async def test_pairs_in_one_statement_and_bounded_by_scope(shop: Shop) -> None:
     assert seen["totalCount"] == 0
 
 
-async def test_trigram_similarity_on_postgres_only(shop: Shop) -> None:
-    await _create(shop, name="Katharina Schneider")
-    typo = await _create(shop, name="Katharina Schnieder")
-    pairs = (await shop.api.ok(PAIRS))["duplicateCandidates"]["edges"]
+async def test_trigram_similarity_scores_names_on_postgres(shop: Shop) -> None:
+    # given: one phone, the name spelt two ways
+    await _create(shop, name="Katharina Schneider", phone="+4930555000")
+    await _create(shop, name="Katharina Schnieder", phone="+4930555000")
+    await _create(shop, name="Katharina Schnieder-Lang")  # similar, but nothing in common to pair on
+    (pair,) = (await shop.api.ok(PAIRS))["duplicateCandidates"]["edges"]
     if shop.api.db.dialect == "postgresql":
-        (pair,) = pairs
-        assert pair["node"]["reasons"] == ["SIMILAR_NAME"] and 0.5 <= pair["node"]["nameSimilarity"] < 1
-        assert typo["warnings"] == []  # a weak reason alone warns nobody
-    else:
-        assert pairs == []
+        assert pair["node"]["reasons"] == ["SAME_PHONE", "SIMILAR_NAME"]
+        similarity = pair["node"]["nameSimilarity"]
+        assert 0.5 <= similarity < 1
+        assert pair["node"]["score"] == round(1 - 0.4 * (1 - 0.4 * similarity), 3)
+    else:  # the portable fallback: equal normalised names only
+        assert pair["node"]["reasons"] == ["SAME_PHONE"] and pair["node"]["score"] == 0.6
 
 
 @pytest.fixture

@@ -34,7 +34,6 @@ def upgrade() -> None:
         batch_op.create_index('ix_customer_email_key', ['tenant_id', 'email_key'], unique=False)
         batch_op.create_index('ix_customer_merged_into', ['tenant_id', 'merged_into_id'], unique=False)
         batch_op.create_index('ix_customer_name_key', ['tenant_id', 'name_key'], unique=False)
-        batch_op.create_index('ix_customer_name_key_trgm', ['name_key'], unique=False, postgresql_using='gin', postgresql_ops={'name_key': 'gin_trgm_ops'})
         batch_op.create_foreign_key(batch_op.f('fk_customer_tenant_id_merged_into_id_customer'), 'customer', ['tenant_id', 'merged_into_id'], ['tenant_id', 'id'])
 
     with op.batch_alter_table('membership', schema=None) as batch_op:
@@ -85,7 +84,6 @@ def downgrade() -> None:
 
     with op.batch_alter_table('customer', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_customer_tenant_id_merged_into_id_customer'), type_='foreignkey')
-        batch_op.drop_index('ix_customer_name_key_trgm', postgresql_using='gin', postgresql_ops={'name_key': 'gin_trgm_ops'})
         batch_op.drop_index('ix_customer_name_key')
         batch_op.drop_index('ix_customer_merged_into')
         batch_op.drop_index('ix_customer_email_key')
