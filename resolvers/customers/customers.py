@@ -165,14 +165,14 @@ async def update_customer(
     state = inspect(customer)
     changed = [k for k in EDITABLE if k in cleaned and state.attrs[k].history.has_changes()]
     if "tags" in cleaned:
-        await _replace_tags(session, customer.id, old_tags, set(customer.tags))
+        await replace_tags(session, customer.id, old_tags, set(customer.tags))
     await _flush(session)
     if changed:
         emit(session, "CUSTOMER_UPDATED", subject=customer, node_id=node.id, data={"fields": changed})
     return customer
 
 
-async def _replace_tags(session: AsyncSession, customer_id: int, old: set[str], new: set[str]) -> None:
+async def replace_tags(session: AsyncSession, customer_id: int, old: set[str], new: set[str]) -> None:
     if old - new:
         await session.execute(
             delete(CustomerTag).where(CustomerTag.customer_id == customer_id, CustomerTag.tag.in_(old - new))

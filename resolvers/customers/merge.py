@@ -13,6 +13,7 @@ outcome and rolls back: the prediction is the real merge's result by constructio
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +40,7 @@ from db.outbox import emit
 from resolvers.common.errors import DomainError, ErrorCode, Problems, not_found
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
-from resolvers.customers.customers import MAX_TAGS, _replace_tags, search_text
+from resolvers.customers.customers import MAX_TAGS, replace_tags, search_text
 from resolvers.customers.identity import set_keys
 from resolvers.membership import ledger
 
@@ -308,7 +309,7 @@ async def _merge(session: AsyncSession, viewer: Viewer, survivor_id: int | None,
         setattr(survivor, key, value)
     survivor.search_text = search_text(survivor)
     set_keys(survivor)
-    await _replace_tags(session, survivor.id, old_tags, set(survivor.tags))
+    await replace_tags(session, survivor.id, old_tags, set(survivor.tags))
     for customer in merged:
         customer.merged_into_id = survivor.id
     await session.flush()
@@ -319,7 +320,7 @@ async def _merge(session: AsyncSession, viewer: Viewer, survivor_id: int | None,
 
 async def merge_customers(
     session: AsyncSession, viewer: Viewer, *, survivor_id: int | None, merged_ids: list[int | None],
-    field_choices: list[tuple[str, int | None]] = (), dry_run: bool = False,  # type: ignore[assignment]
+    field_choices: Sequence[tuple[str, int | None]] = (), dry_run: bool = False,
 ) -> MergeResult:
     """Merge `merged_ids` into `survivor_id` (see the module's docstring); CUSTOMER_MERGED once."""
     require(viewer, "customer.write")

@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import func, select
 
 from db.base import Base, utcnow
@@ -299,6 +300,14 @@ async def test_import_by_a_merged_ref_updates_the_survivor(shop: Shop, tmp_path:
     assert await import_into(api.db, cli_args(["import", "customers", str(source)])) == 0
     node = (await api.ok(NODE, {"id": gid("Customer", b)}))["node"]
     assert node["id"] == gid("Customer", a) and node["name"] == "Renamed By Old Ref"
+    # an order imported for the merged customer's ref belongs to the survivor
+    orders = tmp_path / "o.jsonl"
+    orders.write_text(orjson.dumps({
+        "externalRef": "O-1", "customer": "B-1", "store": shop.store.code, "placedAt": "2026-03-01T10:00:00Z",
+        "status": "PAID", "lines": [{"sku": "A-1", "name": "Shirt", "quantity": 1, "unitPrice": "10"}]}).decode() + "\n")
+    assert await import_into(api.db, cli_args(["import", "orders", str(orders)])) == 0
+    found = await api.ok('{ customer(externalRef: "A-1") { orders(first: 5) { edges { node { number } } } } }')
+    assert len(found["customer"]["orders"]["edges"]) == 1
 
 
 def test_every_customer_reference_is_repointed_or_handled() -> None:
