@@ -23,7 +23,8 @@ from sqlalchemy.orm import aliased
 
 from db.models.customers import Customer
 from db.models.tree import TierNode, in_subtree
-from resolvers.common.permissions import require
+from resolvers.common.errors import DomainError, ErrorCode
+from resolvers.common.permissions import require, sees_pii
 from resolvers.common.viewer import Viewer
 
 WEIGHTS = {"phone": 0.6, "email": 0.6, "name": 0.4}
@@ -94,10 +95,20 @@ def dialect_of(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
+NEEDS_PII = "duplicate candidates compare personal data: needs the pii grant"
+
+
+def may_list(viewer: Viewer) -> bool:
+    """Pairs by phone and email would tell masked data apart: only viewers who see it."""
+    return sees_pii(viewer)
+
+
 def candidates_query(viewer: Viewer, dialect: str, node_path: str | None) -> tuple[Any, list[Any]]:
     """The statement of every candidate pair in the node's subtree (default: the viewer's scope)
     and its order keys (score, then ids, descending); a node outside the scope gives none."""
     require(viewer, "customer.read")
+    if not may_list(viewer):
+        raise DomainError(ErrorCode.FORBIDDEN, NEEDS_PII)
     path = node_path or viewer.scope_path
     pairs = _scored(_pairs(dialect, path, lambda a: [], lambda a, b, h: h(a.id) < h(b.id)))
     stmt = select(pairs)

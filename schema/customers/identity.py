@@ -17,9 +17,10 @@ from resolvers.common.viewer import Viewer
 from resolvers.customers import duplicates
 from resolvers.customers import merge as service
 from schema.customers.types import Customer, fetch_customers
-from schema.errors import UserError
+from schema.errors import UserError, forbidden
 from schema.loading import by_id
 from schema.mutation import run_mutation
+from schema.permissions import requires
 from schema.relay import Connection, build_connection, decode_id, page_args, to_global_id, window
 
 
@@ -133,13 +134,15 @@ async def warnings_for(info: Info, found: duplicates.PairRow | None) -> list[Cus
 
 @strawberry.type
 class IdentityQuery:
-    @strawberry.field(description="Pairs of customers in the caller's scope (or nodeId's subtree) that look like "
+    @strawberry.field(extensions=requires("customer.read"), description="Pairs of customers in the caller's scope (or nodeId's subtree) that look like "
                                   "one person, best score first; at most 100 per page.")
     async def duplicate_candidates(
         self, info: Info, node_id: strawberry.ID | None = None, first: int | None = None, after: str | None = None,
     ) -> Connection[DuplicatePair]:
         from resolvers.common import paging
 
+        if not duplicates.may_list(info.context.viewer):
+            raise forbidden(duplicates.NEEDS_PII)
         args = page_args(first, after)
         path = None
         if node_id is not None:

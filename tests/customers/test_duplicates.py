@@ -74,6 +74,11 @@ async def test_pairs_in_one_statement_and_bounded_by_scope(shop: Shop) -> None:
     outside = await shop.api.make_staff(shop.tenant, role=Role.MANAGER, scope_node_id=shop.other_store.id)
     seen = (await shop.api.ok(PAIRS, {"node": gid("TierNode", shop.store.id)}, token=outside))["duplicateCandidates"]
     assert seen["totalCount"] == 0
+    assert (await shop.api.ok(PAIRS, token=outside))["duplicateCandidates"]["totalCount"] == 0
+    # an integrator sees masked emails and phones: pairs by them would unmask them
+    integrator = await shop.api.make_staff(shop.tenant, role=Role.INTEGRATOR, scope_node_id=shop.root.id)
+    body = await shop.api.post(PAIRS, token=integrator)
+    assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
 async def test_trigram_similarity_scores_names_on_postgres(shop: Shop) -> None:
