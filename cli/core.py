@@ -132,7 +132,7 @@ async def stats_rebuild(args: argparse.Namespace, settings: Settings) -> int:
         await db.dispose()
     zero = (0,) * len(node_stats.COLUMNS)
     if args.check:
-        print(f"checked the counters of {len(after)} nodes; {len(differed)} differ from the rows")
+        print(f"checked the counters of {len(after)} nodes; {len(differed)} differed from the rows")
     else:
         print(f"rebuilt the counters of {len(after)} nodes; {len(differed)} differed")
     for tenant, node in differed:

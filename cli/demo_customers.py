@@ -15,6 +15,7 @@ from db.base import new_id, utcnow
 from db.models.customers import Customer, CustomerTag
 from db.models.tree import TierNode
 from resolvers.customers.customers import search_text
+from resolvers.customers.identity import set_keys
 from resolvers.tree.settings import effective_settings, region_of
 
 CUSTOMERS_PER_STORE = (60, 160)
@@ -68,6 +69,7 @@ def _customer(
     )
     customer.created_at = customer.updated_at = now - timedelta(days=rng.uniform(0, 730))
     customer.search_text = search_text(customer)
+    set_keys(customer)
     return customer, [CustomerTag(customer_id=customer.id, tag=t) for t in customer.tags]
 
 

@@ -19,7 +19,7 @@ from resolvers.common.errors import DomainError, ErrorCode
 
 # Modules with `register(subparsers)`; each adds its commands.
 COMMAND_MODULES = ["cli.core", "cli.demo", "cli.points", "cli.rates", "cli.events", "cli.bulk", "cli.chat", "cli.webhooks",
-                   "cli.staff", "cli.backup", "cli.keys", "cli.campaigns"]
+                   "cli.staff", "cli.backup", "cli.keys", "cli.campaigns", "cli.customers"]
 
 
 # The one answer when a command needs a tenant and the database has several.

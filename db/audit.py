@@ -323,6 +323,12 @@ def _masked(column: Any) -> bool:
 
 
 _ROWS = "audit_rows"
+_DRY = "audit_dry_run"
+
+
+def dry_run(session: Session) -> None:
+    """This operation changes nothing (a dry run): no audit row at all, not even the blank one."""
+    session.info[_DRY] = True
 
 
 def flush_entries(session: Session) -> int:
@@ -347,7 +353,8 @@ def flush_entries(session: Session) -> int:
         }
         for (tenant_id, entity_type, entity_id), changes in pending.items()
     ]
-    if not rows and info.get("tenant_id") is not None and operation != "system":
+    dry = info.pop(_DRY, False)
+    if not rows and info.get("tenant_id") is not None and operation != "system" and not dry:
         rows.append({
             "tenant_id": info["tenant_id"], "id": new_id(), "actor_id": actor_id, "operation": operation,
             "entity_type": None, "entity_id": None, "node_id": None, "changes": {},

@@ -6,11 +6,16 @@ must move the counters in the same transaction. Each trigger adds a delta to
 one node's row (an upsert), so the counters are exactly the sums the rollup
 scans would compute (tests/orders/test_node_stats.py compares both). Definitions, as in the parts of
 resolvers/rollups.py:
-- customer_count: customers whose node is this node;
+- customer_count: customers whose node is this node, merged customers (tombstones,
+  `merged_into_id` set) left out;
 - member_count: memberships of those customers;
 - order_count, revenue: PAID or FULFILLED orders placed at this store, and the
   sum of their totals in minor units of the reporting currency;
 - open_ticket_count: OPEN, IN_PROGRESS or WAITING tickets of its customers.
+
+A merge (resolvers/customers/merge.py) re-points tickets and memberships first (the
+UPDATE OF customer_id triggers move their counts), then tombstones the merged customer,
+which takes it out of every count at its node like a move to nowhere.
 """
 
 from __future__ import annotations
@@ -28,8 +33,14 @@ def _in(expr: str, values: tuple[str, ...]) -> str:
     return f"{expr} IN ({', '.join(repr(v) for v in values)})"
 
 
-def _node_of_customer(row: str) -> str:
-    return f"(SELECT node_id FROM customer WHERE tenant_id = {row}.tenant_id AND id = {row}.customer_id)"
+def _node_of_customer(row: str, merges: bool = True) -> str:
+    """The node of the row's customer; NULL (no bump) when the customer is merged."""
+    live = " AND merged_into_id IS NULL" if merges else ""
+    return f"(SELECT node_id FROM customer WHERE tenant_id = {row}.tenant_id AND id = {row}.customer_id{live})"
+
+
+def _live(row: str, what: str, merges: bool = True) -> str:
+    return f"CASE WHEN {row}.merged_into_id IS NULL THEN {what} ELSE 0 END" if merges else what
 
 
 def _sale(row: str, what: str) -> str:
@@ -74,33 +85,54 @@ def _order(row: str) -> dict[str, str]:
     return {"order_count": _sale(row, "1"), "revenue": _sale(row, f"{row}.total_reporting_minor")}
 
 
-def _customer_moves(row: str) -> dict[str, str]:
-    return {"customer_count": "1", "member_count": _customer_members(row),
-            "open_ticket_count": _customer_open_tickets(row)}
+def _customer_moves(row: str, m: bool) -> dict[str, str]:
+    return {"customer_count": _live(row, "1", m), "member_count": _live(row, _customer_members(row), m),
+            "open_ticket_count": _live(row, _customer_open_tickets(row), m)}
 
 
-TRIGGERS = (
-    Trigger("customer", "INSERT", (Bump("NEW", "NEW.node_id", {"customer_count": "1"}),)),
-    Trigger("customer", "DELETE", (Bump("OLD", "OLD.node_id", {"customer_count": "-1"}),)),
-    Trigger("customer", "UPDATE OF node_id", (
-        Bump("OLD", "OLD.node_id", _minus(_customer_moves("OLD"))),
-        Bump("NEW", "NEW.node_id", _customer_moves("NEW")),
-    ), when="OLD.node_id <> NEW.node_id"),
-    Trigger("membership", "INSERT", (Bump("NEW", _node_of_customer("NEW"), {"member_count": "1"}),)),
-    Trigger("membership", "DELETE", (Bump("OLD", _node_of_customer("OLD"), {"member_count": "-1"}),)),
-    Trigger("sales_order", "INSERT", (Bump("NEW", "NEW.store_id", _order("NEW")),)),
-    Trigger("sales_order", "DELETE", (Bump("OLD", "OLD.store_id", _minus(_order("OLD"))),)),
-    Trigger("sales_order", "UPDATE OF status, total_reporting_minor, store_id", (
-        Bump("OLD", "OLD.store_id", _minus(_order("OLD"))),
-        Bump("NEW", "NEW.store_id", _order("NEW")),
-    )),
-    Trigger("ticket", "INSERT", (Bump("NEW", _node_of_customer("NEW"), {"open_ticket_count": _open("NEW")}),)),
-    Trigger("ticket", "DELETE", (Bump("OLD", _node_of_customer("OLD"), _minus({"open_ticket_count": _open("OLD")})),)),
-    Trigger("ticket", "UPDATE OF status, customer_id", (
-        Bump("OLD", _node_of_customer("OLD"), _minus({"open_ticket_count": _open("OLD")})),
-        Bump("NEW", _node_of_customer("NEW"), {"open_ticket_count": _open("NEW")}),
-    )),
-)
+def triggers(merges: bool = True) -> tuple[Trigger, ...]:
+    """The triggers; `merges=False` gives them as migration 0003 made them (before tombstones)."""
+    m = merges
+    customer_update = (
+        Trigger("customer", "UPDATE OF node_id, merged_into_id", (
+            Bump("OLD", "OLD.node_id", _minus(_customer_moves("OLD", m))),
+            Bump("NEW", "NEW.node_id", _customer_moves("NEW", m)),
+        ), when="OLD.node_id <> NEW.node_id OR (OLD.merged_into_id IS NULL) <> (NEW.merged_into_id IS NULL)")
+        if m else
+        Trigger("customer", "UPDATE OF node_id", (
+            Bump("OLD", "OLD.node_id", _minus(_customer_moves("OLD", m))),
+            Bump("NEW", "NEW.node_id", _customer_moves("NEW", m)),
+        ), when="OLD.node_id <> NEW.node_id")
+    )
+    membership_update = (Trigger("membership", "UPDATE OF customer_id", (
+        Bump("OLD", _node_of_customer("OLD"), {"member_count": "-1"}),
+        Bump("NEW", _node_of_customer("NEW"), {"member_count": "1"}),
+    ), when="OLD.customer_id <> NEW.customer_id"),) if m else ()
+    return (
+        Trigger("customer", "INSERT", (Bump("NEW", "NEW.node_id", {"customer_count": _live("NEW", "1", m)}),)),
+        Trigger("customer", "DELETE", (Bump("OLD", "OLD.node_id", {"customer_count": _live("OLD", "-1", m)}),)),
+        # A move, or a merge (tombstone set): out of the old counts, into the new ones.
+        customer_update,
+        Trigger("membership", "INSERT", (Bump("NEW", _node_of_customer("NEW", m), {"member_count": "1"}),)),
+        Trigger("membership", "DELETE", (Bump("OLD", _node_of_customer("OLD", m), {"member_count": "-1"}),)),
+        *membership_update,
+        Trigger("sales_order", "INSERT", (Bump("NEW", "NEW.store_id", _order("NEW")),)),
+        Trigger("sales_order", "DELETE", (Bump("OLD", "OLD.store_id", _minus(_order("OLD"))),)),
+        Trigger("sales_order", "UPDATE OF status, total_reporting_minor, store_id", (
+            Bump("OLD", "OLD.store_id", _minus(_order("OLD"))),
+            Bump("NEW", "NEW.store_id", _order("NEW")),
+        )),
+        Trigger("ticket", "INSERT", (Bump("NEW", _node_of_customer("NEW", m), {"open_ticket_count": _open("NEW")}),)),
+        Trigger("ticket", "DELETE", (
+            Bump("OLD", _node_of_customer("OLD", m), _minus({"open_ticket_count": _open("OLD")})),)),
+        Trigger("ticket", "UPDATE OF status, customer_id", (
+            Bump("OLD", _node_of_customer("OLD", m), _minus({"open_ticket_count": _open("OLD")})),
+            Bump("NEW", _node_of_customer("NEW", m), {"open_ticket_count": _open("NEW")}),
+        )),
+    )
+
+
+TRIGGERS = triggers()
 
 
 def _name(trigger: Trigger) -> str:
@@ -157,11 +189,12 @@ def _postgres(trigger: Trigger) -> list[str]:
     ]
 
 
-def ddl(dialect: str) -> list[str]:
+def ddl(dialect: str, *, merges: bool = True) -> list[str]:
     """The functions and triggers, idempotent, for `dialect` (postgresql or sqlite)."""
+    found = triggers(merges)
     if dialect == "postgresql":
-        return [_PG_BUMP] + [s for t in TRIGGERS for s in _postgres(t)]
-    return [s for t in TRIGGERS for s in _sqlite(t)]
+        return [_PG_BUMP] + [s for t in found for s in _postgres(t)]
+    return [s for t in found for s in _sqlite(t)]
 
 
 def drop_ddl(dialect: str) -> list[str]:
@@ -173,18 +206,21 @@ def drop_ddl(dialect: str) -> list[str]:
     return [f"DROP TRIGGER IF EXISTS {_name(t)}" for t in TRIGGERS]
 
 
-def scan_sql(tenant_id: int | None = None) -> str:
-    """The counters computed from the rows: tenant_id, node_id, then COLUMNS, one row per node."""
+def scan_sql(tenant_id: int | None = None, *, merges: bool = True) -> str:
+    """The counters computed from the rows: tenant_id, node_id, then COLUMNS, one row per node
+    (`merges=False`: as before tombstones, for migration 0003's backfill)."""
     only = f"AND x.tenant_id = {int(tenant_id)}" if tenant_id is not None else ""
+    x_live, c_live = ("x.merged_into_id IS NULL", "c.merged_into_id IS NULL") if merges else ("1=1", "1=1")
     names = ", ".join(f"{v} AS {c}" for v, c in zip(("1", "0", "0", "0", "0"), COLUMNS, strict=True))
     parts = [
-        f"SELECT x.tenant_id, x.node_id, {names} FROM customer x WHERE 1=1 {only}",
+        f"SELECT x.tenant_id, x.node_id, {names} FROM customer x WHERE {x_live} {only}",
         f"SELECT x.tenant_id, c.node_id, 0, 1, 0, 0, 0 FROM membership x JOIN customer c "
-        f"ON c.tenant_id = x.tenant_id AND c.id = x.customer_id WHERE 1=1 {only}",
+        f"ON c.tenant_id = x.tenant_id AND c.id = x.customer_id WHERE {c_live} {only}",
         f"SELECT x.tenant_id, x.store_id, 0, 0, 1, x.total_reporting_minor, 0 FROM sales_order x "
         f"WHERE {_in('x.status', SALES)} {only}",
         f"SELECT x.tenant_id, c.node_id, 0, 0, 0, 0, 1 FROM ticket x JOIN customer c "
-        f"ON c.tenant_id = x.tenant_id AND c.id = x.customer_id WHERE {_in('x.status', UNRESOLVED)} {only}",
+        f"ON c.tenant_id = x.tenant_id AND c.id = x.customer_id "
+        f"WHERE {c_live} AND {_in('x.status', UNRESOLVED)} {only}",
     ]
     sums = ", ".join(f"sum({c}) AS {c}" for c in COLUMNS)
     return f"SELECT tenant_id, node_id, {sums} FROM ({' UNION ALL '.join(parts)}) AS x GROUP BY tenant_id, node_id"
@@ -197,12 +233,12 @@ def counters_sql(tenant_id: int | None = None) -> str:
     return f"SELECT tenant_id, node_id, {sums} FROM node_stats{only} GROUP BY tenant_id, node_id"
 
 
-def rebuild_sql(tenant_id: int | None = None) -> list[str]:
+def rebuild_sql(tenant_id: int | None = None, *, merges: bool = True) -> list[str]:
     """Recompute the counters from the rows: the migration's backfill, and repair for one tenant."""
     return [
         "DELETE FROM node_stats" + (f" WHERE tenant_id = {int(tenant_id)}" if tenant_id is not None else ""),
         f"INSERT INTO node_stats (tenant_id, node_id, shard, {', '.join(COLUMNS)}) "
-        f"SELECT tenant_id, node_id, 0, {', '.join(COLUMNS)} FROM ({scan_sql(tenant_id)}) AS s",
+        f"SELECT tenant_id, node_id, 0, {', '.join(COLUMNS)} FROM ({scan_sql(tenant_id, merges=merges)}) AS s",
     ]
 
 

@@ -24,7 +24,7 @@ class ConsentPurpose(enum.StrEnum):
 
 
 class ConsentRecord(TenantScoped, Base):
-    """One statement of consent, never updated: the current state of a (customer, channel,
+    """One statement of consent, never changed (a merge only moves it to the survivor): the current state of a (customer, channel,
     purpose) is its latest row (by `at`, then id); none means not granted. Only a GDPR
     erasure deletes rows."""
 

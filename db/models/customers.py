@@ -17,10 +17,15 @@ class Customer(TenantScoped, Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "external_ref"),
         tenant_fk("node_id", "tier_node"),
+        tenant_fk("merged_into_id", "customer"),
         Index("ix_customer_node", "tenant_id", "node_id", "created_at", "id"),
         Index("ix_customer_created", "tenant_id", "created_at", "id"),
         # Exact phone lookups (a search that is a full E.164 number: the bot's /find).
         Index("ix_customer_phone", "tenant_id", "phone"),
+        # Duplicate candidates pair customers on equal keys (resolvers/customers/identity.py).
+        Index("ix_customer_email_key", "tenant_id", "email_key"),
+        Index("ix_customer_name_key", "tenant_id", "name_key"),
+        Index("ix_customer_merged_into", "tenant_id", "merged_into_id"),
         # Substring search (LIKE '%term%') over search_text: trigram GIN on PostgreSQL
         # (needs CREATE EXTENSION pg_trgm); SQLite scans, a btree could not help there.
         Index(
@@ -44,6 +49,12 @@ class Customer(TenantScoped, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     erased_at: Mapped[datetime | None]
+    # Match keys of identity resolution, kept with search_text (resolvers/customers/identity.py):
+    # the email as its mailbox receives it, the name's sorted accent-free words.
+    email_key: Mapped[str | None] = mapped_column(String(320), info={"pii": True})
+    name_key: Mapped[str | None] = mapped_column(String(200), info={"pii": True})
+    # The tombstone of a merged customer: the survivor its id and externalRef resolve to.
+    merged_into_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class CustomerTag(TenantScoped, Base):

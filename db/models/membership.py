@@ -19,6 +19,7 @@ class PointsReason(enum.StrEnum):
     EXPIRE = "EXPIRE"
     ADJUST = "ADJUST"
     REFUND = "REFUND"
+    MERGE = "MERGE"  # a balance moved between memberships when customers merge
 
 
 class CouponStatus(enum.StrEnum):
@@ -61,7 +62,9 @@ class Membership(TenantScoped, Base):
         tenant_fk("program_id", "membership_program"),
         tenant_fk("customer_id", "customer"),
         tenant_fk("tier_id", "membership_tier"),
+        tenant_fk("merged_into_id", "membership"),
         Index("ix_membership_customer", "tenant_id", "customer_id"),
+        Index("ix_membership_merged_into", "tenant_id", "merged_into_id"),
         Index("ix_membership_tier", "tenant_id", "tier_id"),
     )
 
@@ -74,6 +77,10 @@ class Membership(TenantScoped, Base):
     # The daily review downgrades at most one step a day: it skips tiers changed today.
     tier_changed_at: Mapped[datetime | None]
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when a customer merge combined this membership into another of the same program:
+    # its entries stay here (the ledger is immutable), its lots and balance moved there, and
+    # the survivor's qualifying points count its entries (resolvers/membership/ledger.py).
+    merged_into_id: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class PointsEntry(TenantScoped, Base):

@@ -31,6 +31,8 @@ from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
 from resolvers.consent.consents import record_many
 from resolvers.customers.customers import EDITABLE, clean_values, search_text
+from resolvers.customers.identity import set_keys
+from resolvers.customers.queries import survivors_of
 from resolvers.tree.settings import NodeSettingsValues, effective_settings, region_of
 
 # File column -> Customer attribute; the same names as the GraphQL input.
@@ -171,7 +173,7 @@ class _New:
     """
 
     __slots__ = ("id", "tenant_id", "node_id", "external_ref", "name", "email", "phone", "locale",
-                 "tags", "attributes", "search_text")
+                 "tags", "attributes", "search_text", "email_key", "name_key")
     __graphql_type__ = entity_type_of(Customer)
 
     def __init__(self, **values: Any) -> None:
@@ -188,11 +190,13 @@ class _New:
 class _Batch:
     """What a batch's rows refer to, loaded in 3 statements, and the customers it touched."""
 
-    def __init__(self, customers: Sequence[Customer], nodes: Sequence[TierNode],
+    def __init__(self, customers: Sequence[Customer], survivors: dict[int, Customer], nodes: Sequence[TierNode],
                  ancestors: dict[int, TierNode], carried: dict[str, dict[int, dict[str, Any]]]) -> None:
-        self.known: dict[str, Customer | _New] = {c.external_ref: c for c in customers if c.external_ref}
-        self.by_id: dict[int, Customer] = {c.id: c for c in customers}
-        self.tags_before = {c.id: set(c.tags or []) for c in customers}
+        # A merged customer's ref and id still match: its rows update the survivor instead.
+        self.known: dict[str, Customer | _New] = {
+            c.external_ref: survivors.get(c.id, c) for c in customers if c.external_ref}
+        self.by_id: dict[int, Customer] = {c.id: survivors.get(c.id, c) for c in customers}
+        self.tags_before = {c.id: set(c.tags or []) for c in self.by_id.values()}
         self.touched: dict[int, Customer | _New] = {}  # by id
         self.carried = carried
         self.nodes: dict[str | int, TierNode] = {}
@@ -219,9 +223,11 @@ class _Batch:
         if ids - {c.id for c in customers}:
             customers = [*customers, *(await session.scalars(select(Customer).where(
                 Customer.id.in_(ids - {c.id for c in customers}), Customer.erased_at.is_(None)))).all()]
+        survivors = await survivors_of(session, customers)
         carried = {r: created[r] for r in refs if r in created}
         codes = {v["node_id"].strip() for v in batch if v.get("node_id")}
-        node_ids = ({c.node_id for c in customers} | {c.node_id for c in carried.values()}
+        node_ids = ({c.node_id for c in customers} | {c.node_id for c in survivors.values()}
+                    | {c.node_id for c in carried.values()}
                     | {v["node_id"] for k in keys if k in carried_rows for v in carried_rows[k].values()})
         nodes = (await session.scalars(
             select(TierNode).where(or_(TierNode.code.in_(codes), TierNode.id.in_(node_ids)))
@@ -230,7 +236,7 @@ class _Batch:
         ancestors = {a.id: a for a in (await session.scalars(
             select(TierNode).where(TierNode.id.in_(ancestor_ids))
         )).all()} if ancestor_ids else {}
-        loaded = cls(customers, nodes, ancestors, carried_rows)
+        loaded = cls(customers, survivors, nodes, ancestors, carried_rows)
         for ref, customer in carried.items():
             if ref not in loaded.known:
                 loaded.known[ref] = customer
@@ -337,6 +343,7 @@ class _Batch:
             if customer.locale is None:
                 customer.locale = self.settings[node_id].locale
             customer.search_text = search_text(customer)  # type: ignore[arg-type]
+            set_keys(customer)
             self.known[ref] = customer
             self.tags_before[customer.id] = set()
             if write:
@@ -350,6 +357,7 @@ class _Batch:
             for key in changed:
                 setattr(existing, key, cleaned[key])
             existing.search_text = search_text(existing)  # type: ignore[arg-type]
+            set_keys(existing)
             self.touched[existing.id] = existing
             if "external_ref" in changed:
                 self.known[existing.external_ref] = existing  # type: ignore[index]

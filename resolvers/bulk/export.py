@@ -53,7 +53,8 @@ async def customer_records(db: Database, viewer: Viewer, node_code: str | None) 
                        Customer.phone, Customer.locale, Customer.tags, Customer.attributes,
                        Customer.created_at, Customer.updated_at)
                 .join(TierNode, TierNode.id == Customer.node_id)
-                .where(in_subtree(TierNode.path, path), Customer.erased_at.is_(None), Customer.id > last_id)
+                .where(in_subtree(TierNode.path, path), Customer.erased_at.is_(None),
+                       Customer.merged_into_id.is_(None), Customer.id > last_id)
                 .order_by(Customer.id).limit(BATCH)
             )).all()
             consents = await current_consents(session, [r.id for r in rows])

@@ -31,6 +31,7 @@ from resolvers.bulk.importer import Outcome, Rejected, RowError, RowResult, Sour
 from resolvers.common.errors import DomainError, ErrorCode, Problems
 from resolvers.common.permissions import require
 from resolvers.common.viewer import Viewer
+from resolvers.customers.queries import follow_merges
 from resolvers.orders import orders
 
 COLUMNS = frozenset({"externalRef", "customer", "store", "currency", "placedAt", "paidAt", "status", "lines"})
@@ -155,7 +156,8 @@ class OrderImport:
                 parsed.append(errors_of(exc, row.line, _column_of))
         refs = {self.key_of(row.values) for row in rows}
         ok = [p for p in parsed if isinstance(p, dict)] + [v for r, (_, v) in self.carried.items() if r in refs]
-        customers = await _ids(session, Customer.external_ref, Customer.id, {p["customer"] for p in ok})
+        customers = await follow_merges(
+            session, await _ids(session, Customer.external_ref, Customer.id, {p["customer"] for p in ok}))
         stores = await _ids(session, TierNode.code, TierNode.id, {p["store"] for p in ok})
         existing = dict((await session.execute(
             select(IdempotencyKey.key, Order.status).join(Order, Order.id == IdempotencyKey.result_id)

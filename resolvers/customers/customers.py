@@ -19,6 +19,7 @@ from resolvers.common.errors import DomainError, ErrorCode, Problems, not_found
 from resolvers.common.permissions import require, sees_pii
 from resolvers.common.viewer import Viewer
 from resolvers.core.auth import normalise_email
+from resolvers.customers.identity import set_keys
 from resolvers.tree import rollups
 from resolvers.tree.nodes import node_in_scope, settings_of
 from resolvers.tree.settings import normalise_locale, region_of
@@ -139,6 +140,7 @@ async def create_customer(
     if customer.locale is None:
         customer.locale = settings.locale
     customer.search_text = search_text(customer)
+    set_keys(customer)
     session.add(customer)
     await _flush(session)
     session.add_all(CustomerTag(customer_id=customer.id, tag=t) for t in customer.tags)
@@ -163,17 +165,18 @@ async def update_customer(
     for key, value in cleaned.items():
         setattr(customer, key, value)
     customer.search_text = search_text(customer)
+    set_keys(customer)
     state = inspect(customer)
     changed = [k for k in EDITABLE if k in cleaned and state.attrs[k].history.has_changes()]
     if "tags" in cleaned:
-        await _replace_tags(session, customer.id, old_tags, set(customer.tags))
+        await replace_tags(session, customer.id, old_tags, set(customer.tags))
     await _flush(session)
     if changed:
         emit(session, "CUSTOMER_UPDATED", subject=customer, node_id=node.id, data={"fields": changed})
     return customer
 
 
-async def _replace_tags(session: AsyncSession, customer_id: int, old: set[str], new: set[str]) -> None:
+async def replace_tags(session: AsyncSession, customer_id: int, old: set[str], new: set[str]) -> None:
     if old - new:
         await session.execute(
             delete(CustomerTag).where(CustomerTag.customer_id == customer_id, CustomerTag.tag.in_(old - new))
@@ -184,12 +187,15 @@ async def _replace_tags(session: AsyncSession, customer_id: int, old: set[str], 
 async def customer_in_scope(
     session: AsyncSession, viewer: Viewer, customer_id: int | None, field: str = "id",
 ) -> tuple[Customer, TierNode]:
+    """The customer and its node, NOT_FOUND outside the viewer's subtree; a merged
+    customer's id gives its survivor (an old id in a client, a bot's context)."""
     row = None
     if customer_id is not None:
+        merged = select(Customer.merged_into_id).where(Customer.id == customer_id).scalar_subquery()
         row = (
             await session.execute(
                 select(Customer, TierNode).join(TierNode, TierNode.id == Customer.node_id)
-                .where(Customer.id == customer_id)
+                .where(Customer.id == func.coalesce(merged, customer_id))
             )
         ).first()
     if row is None or not viewer.in_scope(row[1].path):
@@ -210,7 +216,8 @@ def exact_phone(search: str | None) -> str | None:
 
 def filter_conditions(viewer: Viewer, values: CustomerFilterValues) -> list[Any]:
     """WHERE conditions of a customer filter, except the subtree (see `customer_query`)."""
-    conditions: list[Any] = list(values.extra)
+    # A merged customer is a tombstone: its id and ref resolve to the survivor, lists skip it.
+    conditions: list[Any] = [Customer.merged_into_id.is_(None), *values.extra]
     # Without the right to see personal data, search must not probe it: externalRef only.
     pii = sees_pii(viewer)
     phone = exact_phone(values.search) if pii else None
@@ -253,6 +260,7 @@ def _customer_count(scope: rollups.RollupScope) -> Any:
         select(func.count()).select_from(Customer)
         .join(TierNode, (TierNode.tenant_id == Customer.tenant_id) & (TierNode.id == Customer.node_id))
         .where(Customer.tenant_id == scope.tenant_id, in_subtree(TierNode.path, scope.path),
+               Customer.merged_into_id.is_(None),
                *rollups.in_range(Customer.created_at, scope))
         .scalar_subquery()
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import false, select
+from sqlalchemy import false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import tree as tm
@@ -34,5 +35,29 @@ def node_customers_base(root: Any, options: tuple[Viewer, CustomerFilterValues, 
 
 
 async def customer_id_by_external_ref(session: AsyncSession, external_ref: str) -> int | None:
-    """The id of the tenant's customer with this externalRef (scope is the caller's check)."""
-    return await session.scalar(select(Customer.id).where(Customer.external_ref == external_ref.strip()))
+    """The id of the tenant's customer with this externalRef (scope is the caller's check);
+    a merged customer's ref gives its survivor."""
+    return await session.scalar(
+        select(func.coalesce(Customer.merged_into_id, Customer.id)).where(Customer.external_ref == external_ref.strip())
+    )
+
+
+async def survivors_of(session: AsyncSession, customers: Sequence[Customer]) -> dict[int, Customer]:
+    """Per merged customer among `customers`, the survivor it was merged into (one statement, none
+    when no customer is merged). Tombstones point at the final survivor: merges flatten them."""
+    wanted = {c.merged_into_id for c in customers if c.merged_into_id is not None}
+    if not wanted:
+        return {}
+    rows = {c.id: c for c in (await session.scalars(select(Customer).where(Customer.id.in_(wanted)))).all()}
+    return {c.id: rows[c.merged_into_id] for c in customers if c.merged_into_id in rows}
+
+
+async def follow_merges(session: AsyncSession, ids: dict[str, int]) -> dict[str, int]:
+    """`ids` (key -> customer id) with merged customers replaced by their survivors."""
+    if not ids:
+        return ids
+    merged = dict((await session.execute(
+        select(Customer.id, Customer.merged_into_id)
+        .where(Customer.id.in_(set(ids.values())), Customer.merged_into_id.is_not(None))
+    )).all())
+    return {k: merged.get(v, v) for k, v in ids.items()}

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.models.membership import Membership, PointsEntry, TierChange
 from db.models.orders import Order
@@ -52,16 +53,27 @@ def _interactions(_viewer: Viewer, customers: Sequence[int]) -> Select[Any]:
     ).where(Interaction.customer_id.in_(customers))
 
 
+# A membership combined into another by a merge shows its history on the survivor's timeline:
+# entries join their membership, which joins the live membership holding it (itself or its target).
+_OWNER = aliased(Membership, name="owner")
+_HOLDS = or_(and_(Membership.merged_into_id.is_(None), _OWNER.id == Membership.id),
+             _OWNER.id == Membership.merged_into_id)
+
+
 def _points_entries(_viewer: Viewer, customers: Sequence[int]) -> Select[Any]:
-    return select(
-        PointsEntry.created_at.label("at"), PointsEntry.id.label("id"), Membership.customer_id.label("customer_id")
-    ).join(Membership, Membership.id == PointsEntry.membership_id).where(Membership.customer_id.in_(customers))
+    return (
+        select(PointsEntry.created_at.label("at"), PointsEntry.id.label("id"), _OWNER.customer_id.label("customer_id"))
+        .join(Membership, Membership.id == PointsEntry.membership_id).join(_OWNER, _HOLDS)
+        .where(_OWNER.customer_id.in_(customers))
+    )
 
 
 def _tier_changes(_viewer: Viewer, customers: Sequence[int]) -> Select[Any]:
-    return select(
-        TierChange.at.label("at"), TierChange.id.label("id"), Membership.customer_id.label("customer_id")
-    ).join(Membership, Membership.id == TierChange.membership_id).where(Membership.customer_id.in_(customers))
+    return (
+        select(TierChange.at.label("at"), TierChange.id.label("id"), _OWNER.customer_id.label("customer_id"))
+        .join(Membership, Membership.id == TierChange.membership_id).join(_OWNER, _HOLDS)
+        .where(_OWNER.customer_id.in_(customers))
+    )
 
 
 register_source("Order", _orders)

@@ -8,13 +8,17 @@ Invariants (tests/membership check them after every scenario):
 - every change appends one immutable PointsEntry whose `balance_after` is the
   balance the UPDATE returned, so balance == sum(delta) == sum(lot.remaining);
 - whoever changes a membership's points takes its row lock first and its lots
-  after, so two writers never deadlock.
+  after, so two writers never deadlock (a merge locks its memberships in id order);
+- a merge moves a balance with a MERGE pair (`transfer_balance`): the source's
+  entries stay where they are, its lots move with their dates, and the target's
+  qualifying points count the source's entries from then on (`ledger_of`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,12 +58,14 @@ async def change_points(
     note: str | None = None, order_id: int | None = None, expires_at: datetime | None = None,
     qualifying_delta: int = 0, qualifies_at: datetime | None = None, at: datetime | None = None,
     lots: list[PointsLot] | None = None, field: tuple[str, ...] = ("points",),
+    moves_lots: bool = False,
 ) -> PointsEntry:
     """Move the balance by `delta` and append its ledger row; INSUFFICIENT_POINTS changes nothing.
 
     A credit opens a lot that expires at `expires_at`; a debit consumes `lots`
     when given (expiry), else the oldest lots first. `at` backdates the row
-    (demo data, imports); live changes leave it None.
+    (demo data, imports); live changes leave it None. `moves_lots` (transfer_balance
+    only): the lots themselves move between the two memberships, none is opened or consumed.
     """
     if delta == 0 and qualifying_delta == 0:
         raise ValueError("a ledger row must move the balance or the qualifying points")
@@ -96,7 +102,9 @@ async def change_points(
     )
     session.add(entry)
     await session.flush()
-    if delta > 0:
+    if moves_lots:
+        pass
+    elif delta > 0:
         session.add(PointsLot(
             tenant_id=membership.tenant_id, membership_id=membership.id, entry_id=entry.id,
             points=delta, remaining=delta, expires_at=expires_at, created_at=at,
@@ -110,6 +118,40 @@ async def change_points(
               "orderId": order_id},
     )
     return entry
+
+
+async def transfer_balance(
+    session: AsyncSession, source: Membership, target: Membership, *, note: str,
+    field: tuple[str, ...] = ("mergedIds",),
+) -> tuple[PointsEntry, PointsEntry] | None:
+    """Move `source`'s whole balance to `target` (both locked by the caller): a MERGE debit and
+    credit, and the source's open lots re-pointed with their amounts, dates and expiry, so FIFO
+    order and expiry stay what they were. None when the source holds no points."""
+    if source.points_balance == 0:
+        return None
+    points = source.points_balance
+    credit = await change_points(session, target, delta=points, reason=PointsReason.MERGE, note=note,
+                                 field=field, moves_lots=True)
+    debit = await change_points(session, source, delta=-points, reason=PointsReason.MERGE, note=note,
+                                field=field, moves_lots=True)
+    await session.execute(
+        update(PointsLot).where(PointsLot.membership_id == source.id, PointsLot.remaining > 0)
+        .values(membership_id=target.id).execution_options(synchronize_session=False)
+    )
+    return debit, credit
+
+
+async def live_membership_id(session: AsyncSession, membership_id: int) -> int:
+    """The membership holding `membership_id`'s points: itself, or the one it was merged into."""
+    merged = await session.scalar(select(Membership.merged_into_id).where(Membership.id == membership_id))
+    return merged or membership_id
+
+
+def ledger_of(membership_id: int) -> Any:
+    """The memberships whose entries count for `membership_id`: itself and those merged into it."""
+    return select(Membership.id).where(
+        (Membership.id == membership_id) | (Membership.merged_into_id == membership_id)
+    )
 
 
 def take_fifo(lots: Sequence[PointsLot], points: int) -> int:
@@ -150,10 +192,11 @@ async def customer_node_id(session: AsyncSession, membership: Membership) -> int
 
 
 async def qualifying_points(session: AsyncSession, membership_id: int, at: datetime) -> int:
-    """Points earned minus refunded in the trailing 12 months up to `at`."""
+    """Points earned minus refunded in the trailing 12 months up to `at`, merged memberships'
+    entries included."""
     total = await session.scalar(
         select(func.coalesce(func.sum(PointsEntry.qualifying_delta), 0)).where(
-            PointsEntry.membership_id == membership_id,
+            PointsEntry.membership_id.in_(ledger_of(membership_id)),
             PointsEntry.qualifies_at > at - QUALIFYING_WINDOW,
             PointsEntry.qualifies_at <= at,
         )

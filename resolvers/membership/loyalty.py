@@ -108,7 +108,8 @@ async def reverse_for_order(session: AsyncSession, viewer: Viewer, order: Any) -
     ))
     if earn is None:
         return 0
-    membership = await ledger.lock_membership(session, earn.membership_id)
+    # Earned by a membership merged since: its points (and lots) live in the survivor now.
+    membership = await ledger.lock_membership(session, await ledger.live_membership_id(session, earn.membership_id))
     assert membership is not None
     # Checked under the lock: a concurrent refund of the same order has committed by now.
     if await session.scalar(select(PointsEntry.id).where(

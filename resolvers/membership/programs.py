@@ -286,7 +286,7 @@ def _member_count(scope: rollups.RollupScope) -> Any:
         .join(Customer, (Customer.tenant_id == Membership.tenant_id) & (Customer.id == Membership.customer_id))
         .join(TierNode, (TierNode.tenant_id == Customer.tenant_id) & (TierNode.id == Customer.node_id))
         .where(Membership.tenant_id == scope.tenant_id, in_subtree(TierNode.path, scope.path),
-               *rollups.in_range(Membership.joined_at, scope))
+               Customer.merged_into_id.is_(None), *rollups.in_range(Membership.joined_at, scope))
         .scalar_subquery()
     )
 

@@ -53,7 +53,7 @@ async def tier_distribution(
         select(group, Membership.tier_id, func.count(Membership.id))
         .join(Customer, Customer.id == Membership.customer_id)
         .join(TierNode, TierNode.id == Customer.node_id)
-        .where(in_subtree(TierNode.path, scope.path))
+        .where(in_subtree(TierNode.path, scope.path), Membership.merged_into_id.is_(None))
         .group_by(group, Membership.tier_id)
     )).all()
     moves = select(group, TierChange.from_tier_id, TierChange.to_tier_id, func.count(TierChange.id)) \

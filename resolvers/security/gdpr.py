@@ -10,7 +10,7 @@ external ref the customer ever had (taken from their audit trail), docs/security
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import phonenumbers
@@ -113,14 +113,26 @@ async def export_customer(session: AsyncSession, viewer: Viewer, *, customer_id:
     """Every row that refers to the customer (transitively), its audit trail and its events."""
     require(viewer, "customer.export")
     customer = await _customer_in_scope(session, viewer, customer_id)
+    document = await _document(session, customer)
+    # Customers merged into this one are the same person: their tombstones and trails too.
+    document["mergedCustomers"] = [await _document(session, c) for c in await _tombstones(session, customer)]
+    return {**document, "exportedAt": utcnow().isoformat()}
+
+
+async def _document(session: AsyncSession, customer: Customer) -> dict[str, Any]:
     records = await session.run_sync(lambda s: Records(s, customer))
     return {
         "customer": row_dict(customer),
         "related": {table: [row_dict(r) for r in rows] for table, rows in records.tables.items()},
         "auditTrail": [row_dict(a) for a in records.audit],
         "events": [row_dict(e) for e in records.events],
-        "exportedAt": utcnow().isoformat(),
     }
+
+
+async def _tombstones(session: AsyncSession, customer: Customer) -> list[Customer]:
+    """The customers merged into `customer` (resolvers/customers/merge.py)."""
+    return list((await session.scalars(
+        select(Customer).where(Customer.merged_into_id == customer.id).order_by(Customer.id))).all())
 
 
 
@@ -231,15 +243,31 @@ async def erase_customer(session: AsyncSession, viewer: Viewer, *, customer_id: 
     """Remove the customer's personal data everywhere; their orders and totals stay, anonymous."""
     require(viewer, "customer.erase")
     customer = await _customer_in_scope(session, viewer, customer_id)
+    # The tombstones of customers merged into this one hold the same person's data: erased too,
+    # wherever they were (the merge made them part of this customer).
+    # Their values are searched for in this customer's records too (which now hold theirs).
+    tombstones = await _tombstones(session, customer)
+    theirs = [v for t in tombstones for v in _identifying(t)]
+    for tombstone in tombstones:
+        await _erase(session, tombstone)
+    return await _erase(session, customer, theirs)
+
+
+def _identifying(customer: Customer) -> list[str]:
+    return [v for v in (customer.name, customer.email, customer.phone, customer.external_ref) if v]
+
+
+async def _erase(session: AsyncSession, customer: Customer, also: Sequence[str] = ()) -> Customer:
     if customer.erased_at is not None:
         return customer
-    needles = [v for v in (customer.name, customer.email, customer.phone, customer.external_ref) if v]
+    needles = [*_identifying(customer), *also]
     redact_before(session.sync_session, entity_type_of(customer), customer.id)
     customer.name = ERASED_NAME
     customer.email = customer.phone = customer.external_ref = None
     customer.attributes = {}
     customer.tags = []
     customer.search_text = search_text(customer)
+    customer.email_key = customer.name_key = None  # an erased customer is nobody's duplicate
     customer.erased_at = utcnow()
     await session.flush()
     counts = await session.run_sync(lambda s: scrub(s, customer=customer, needles=needles))

@@ -220,7 +220,8 @@ def open_ticket_count(scope: RollupScope) -> ScalarSelect[int]:
         .join(Customer, and_(Customer.tenant_id == Ticket.tenant_id, Customer.id == Ticket.customer_id))
         .join(TierNode, and_(TierNode.tenant_id == Customer.tenant_id, TierNode.id == Customer.node_id))
         .where(Ticket.tenant_id == scope.tenant_id, Ticket.status.in_(UNRESOLVED),
-               in_subtree(TierNode.path, scope.path), *rollups.in_range(Ticket.created_at, scope))
+               in_subtree(TierNode.path, scope.path), Customer.merged_into_id.is_(None),
+               *rollups.in_range(Ticket.created_at, scope))
         .scalar_subquery()
     )
 

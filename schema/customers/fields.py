@@ -13,8 +13,9 @@ from db.session import DbSession
 from resolvers.common.paging import OrderKey
 from resolvers.common.viewer import Viewer
 from resolvers.customers import customers as service
-from resolvers.customers import queries
+from resolvers.customers import duplicates, queries
 from resolvers.membership import programs as membership
+from schema.customers.identity import IdentityMutation, IdentityQuery, warnings_for
 from schema.customers.inputs import (
     CreateCustomerInput,
     CustomerFilter,
@@ -87,7 +88,7 @@ async def node_customers(
 
 
 @strawberry.type
-class Query:
+class Query(IdentityQuery):
     @strawberry.field(description="Customers in the caller's scope; at most 100 per page.")
     async def customers(
         self, info: Info, first: int | None = None, after: str | None = None,
@@ -118,19 +119,23 @@ class Query:
 
 
 @strawberry.type
-class Mutation:
+class Mutation(IdentityMutation):
     @strawberry.mutation
     async def create_customer(self, info: Info, input: CreateCustomerInput) -> CustomerPayload:
         values = {k: v for k, v in input_dict(input).items() if k not in {"node_id", "external_ref"}}
 
         async def run(session: DbSession, viewer: Viewer) -> Any:
-            return await service.create_customer(
+            customer = await service.create_customer(
                 session, viewer, node_id=decode_id(input.node_id, "TierNode"), values=values,
                 external_ref=input.external_ref,
             )
+            return customer, await duplicates.likely_duplicate(session, viewer, customer.id)
 
-        row, errors = await run_mutation(info, "createCustomer", run)
-        return CustomerPayload(customer=Customer.from_row(row) if row else None, errors=errors)
+        done, errors = await run_mutation(info, "createCustomer", run)
+        if done is None:
+            return CustomerPayload(errors=errors)
+        row, duplicate = done
+        return CustomerPayload(customer=Customer.from_row(row), warnings=await warnings_for(info, duplicate))
 
     @strawberry.mutation
     async def update_customer(self, info: Info, input: UpdateCustomerInput) -> CustomerPayload:

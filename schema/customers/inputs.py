@@ -8,6 +8,7 @@ from enum import Enum
 import strawberry
 from strawberry.scalars import JSON
 
+from schema.customers.identity import CustomerWarning
 from schema.customers.types import Customer
 from schema.errors import UserError
 
@@ -71,3 +72,5 @@ class UpdateCustomerInput:
 class CustomerPayload:
     customer: Customer | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+    warnings: list[CustomerWarning] = strawberry.field(
+        default_factory=list, description="createCustomer: a likely duplicate it found (the customer is created).")

@@ -196,9 +196,14 @@ async def _prefetch_orders(info: Info, node: Any, customer_ids: list[int]) -> No
 
 
 async def fetch_customers(info: Info, pks: list[int]) -> list[Any]:
-    """Customers by id, None where unknown or outside the viewer's subtree."""
+    """Customers by id, None where unknown or outside the viewer's subtree; a merged
+    customer's id gives its survivor (the tombstone's `merged_into_id`)."""
     ctx = info.context
-    rows = await by_id(ctx, m.Customer).load_many(pks)
+    loader = by_id(ctx, m.Customer)
+    rows = await loader.load_many(pks)
+    if any(r is not None and r.merged_into_id is not None for r in rows):
+        survivors = await loader.load_many([r.merged_into_id if r is not None and r.merged_into_id else 0 for r in rows])
+        rows = [s if r is not None and r.merged_into_id else r for r, s in zip(rows, survivors, strict=True)]
     nodes = await by_id(ctx, tm.TierNode).load_many([r.node_id if r else 0 for r in rows])
     return [
         Customer.from_row(r) if r is not None and n is not None and ctx.viewer.in_scope(n.path) else None

@@ -140,7 +140,7 @@ async def test_stats_rebuild_check_reports_without_writing(
         async with db.engine.begin() as conn:
             await conn.execute(text("UPDATE node_stats SET customer_count = customer_count + 5"))
         assert await run_cli(["stats", "rebuild", "--check"], url, monkeypatch) == 1
-        assert "1 differ from the rows" in capsys.readouterr().out
+        assert "1 differed from the rows" in capsys.readouterr().out
         assert await run_cli(["stats", "rebuild", "--check"], url, monkeypatch) == 1  # nothing written
     finally:
         await db.dispose()

@@ -42,7 +42,8 @@ def upgrade() -> None:
     if dialect == "postgresql":
         for statement in rls.ddl(Base.metadata, {"node_stats"}):
             op.execute(statement)
-    for statement in node_stats.ddl(dialect) + node_stats.rebuild_sql():
+    # As they were then: the tombstone column of the merge arrives in 0009.
+    for statement in node_stats.ddl(dialect, merges=False) + node_stats.rebuild_sql(merges=False):
         op.execute(statement)
 
 

@@ -1,7 +1,7 @@
 """Consent per customer, channel and purpose: the append-only history
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 03:24:08.040215
 """
 
@@ -17,7 +17,7 @@ from db import rls
 from db.base import Base
 
 revision: str = '0010'
-down_revision: str | None = '0008'
+down_revision: str | None = '0009'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

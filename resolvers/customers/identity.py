@@ -1,0 +1,48 @@
+"""Match keys of identity resolution: what makes two customer rows look like one person.
+
+Keys are stored on the customer (email_key, name_key), kept wherever search_text is,
+so duplicate candidates pair rows by indexed equality instead of comparing in Python.
+
+- email_key: the address as its mailbox receives it. Lowercased; for providers that
+  ignore dots and plus-tags (GMAIL) both are removed and googlemail.com becomes gmail.com;
+  for providers known to deliver `local+tag@` to `local@` (PLUS_TAG) the tag is removed;
+  any other domain keeps its local part as written, since a dot or plus may name another box.
+- name_key: NFKD-decomposed, accents dropped, casefolded, words of letters and digits sorted:
+  "Müller, Anna" and "anna muller" share "anna muller".
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+GMAIL = frozenset({"gmail.com", "googlemail.com"})
+PLUS_TAG = frozenset({
+    "outlook.com", "hotmail.com", "live.com", "msn.com", "icloud.com", "me.com", "mac.com",
+    "fastmail.com", "fastmail.fm", "proton.me", "protonmail.com", "pm.me", "yandex.ru", "yandex.com",
+})
+
+
+def email_key(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return None
+    local, _, domain = email.strip().lower().rpartition("@")
+    if domain in GMAIL:
+        local, domain = local.split("+", 1)[0].replace(".", ""), "gmail.com"
+    elif domain in PLUS_TAG:
+        local = local.split("+", 1)[0]
+    return f"{local}@{domain}" if local else None
+
+
+def name_key(name: str | None) -> str | None:
+    if not name:
+        return None
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
+    words = "".join(c if c.isalnum() else " " for c in plain).split()
+    return " ".join(sorted(words))[:200] or None
+
+
+def set_keys(customer: Any) -> None:
+    """Refresh a customer's match keys (a Customer or the importer's duck-typed row)."""
+    customer.email_key = email_key(customer.email)
+    customer.name_key = name_key(customer.name)
