@@ -315,8 +315,10 @@ class _Batch:
         cleaned["node_id"] = node.id
         if cleaned.get("locale", "") is None:
             cleaned["locale"] = self.settings[node.id].locale  # empty means the store's, as on create
-        if existing is not None and ref and ref != existing.external_ref:
-            cleaned["external_ref"] = ref  # a customer found by id gets the ref the file gives it
+        if existing is not None and ref and ref != existing.external_ref and self.known.get(ref) is not existing:
+            # A customer found by id gets the ref the file gives it; a merged customer's ref
+            # (which names its survivor) stays the tombstone's.
+            cleaned["external_ref"] = ref
         if row.later:
             self.carried.setdefault(key, {})[row.line] = cleaned
             return Outcome.SUPERSEDED
