@@ -93,17 +93,50 @@ async def resolve_nodes(info: Any, ids: Sequence[str]) -> list[Any | None]:
 # ---------- connections ----------
 
 @strawberry.type
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+class Edge(Generic[T]):
+    """An edge; its cursor is encoded only when selected (most pages select none): from
+    `cursor=` as given, or from the row's sort key (`row=`, `order=`)."""
+
+    cursor_field: str = strawberry.field(name="cursor", resolver=lambda root: root.cursor)
+    node: T
+    given: strawberry.Private[str | None]
+    row: strawberry.Private[Any]
+    order: strawberry.Private[Sequence[OrderKey]]
+
+    def __init__(self, node: T, cursor: str | None = None, *, row: Any = None,
+                 order: Sequence[OrderKey] = ()) -> None:
+        self.node, self.given, self.row, self.order = node, cursor, row, order
+
+    @property
+    def cursor(self) -> str:
+        if self.given is None:
+            self.given = cursor_of(self.row, self.order)
+        return self.given
 
 
 @strawberry.type
-class Edge(Generic[T]):
-    cursor: str
-    node: T
+class PageInfo:
+    """Start and end cursors, like edges', are encoded only when selected."""
+
+    has_next_page: bool
+    has_previous_page: bool
+    start_field: str | None = strawberry.field(name="startCursor", resolver=lambda root: root.start_cursor)
+    end_field: str | None = strawberry.field(name="endCursor", resolver=lambda root: root.end_cursor)
+    first: strawberry.Private[Edge[Any] | str | None]
+    last: strawberry.Private[Edge[Any] | str | None]
+
+    def __init__(self, has_next_page: bool, has_previous_page: bool,
+                 start_cursor: Edge[Any] | str | None = None, end_cursor: Edge[Any] | str | None = None) -> None:
+        self.has_next_page, self.has_previous_page = has_next_page, has_previous_page
+        self.first, self.last = start_cursor, end_cursor
+
+    @property
+    def start_cursor(self) -> str | None:
+        return self.first.cursor if isinstance(self.first, Edge) else self.first
+
+    @property
+    def end_cursor(self) -> str | None:
+        return self.last.cursor if isinstance(self.last, Edge) else self.last
 
 
 @strawberry.type
@@ -245,14 +278,14 @@ def build_connection(
     rows = list(rows[:size])
     if args.backwards:
         rows.reverse()
-    edges = [Edge(cursor=cursor_of(r, order), node=convert(r)) for r in rows]
+    edges = [Edge(convert(r), row=r, order=order) for r in rows]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=more if not args.backwards else args.before is not None,
             has_previous_page=more if args.backwards else args.after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=edges[0] if edges else None,
+            end_cursor=edges[-1] if edges else None,
         ),
         count=count,
     )

@@ -10,9 +10,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
+
+from resolvers.common.shapes import ShapeCache, where_key
 
 OrderKey = tuple[InstrumentedAttribute[Any], bool]  # (column, descending)
 
@@ -71,21 +73,66 @@ async def count(session: AsyncSession, stmt: Select[Any]) -> int:
     return int(await session.scalar(counted) or 0)
 
 
+_PAGES = ShapeCache()
+_COUNTS = ShapeCache()
+
+
+def _cursor_params(order: Sequence[OrderKey], name: str) -> list[Any]:
+    return [bindparam(f"{name}{i}", type_=c.type) for i, (c, _) in enumerate(order)]
+
+
+def children_statement(
+    model: Any, parent_col: InstrumentedAttribute[Any], order: Sequence[OrderKey], where: Sequence[Any],
+    window: Window,
+) -> tuple[Select[Any], dict[str, Any]] | None:
+    """The children-pages select for this shape with its parameters (parents, size, cursors as
+    bind parameters), built once per shape: the subquery's column proxies and the alias cost
+    more than the query. None where the criteria name no cacheable shape."""
+    criteria = where_key(where)
+    if criteria is None:
+        return None
+    after, before = window.after is not None, window.before is not None
+    shape = (model, parent_col.class_, parent_col.key, tuple((c.class_, c.key, d) for c, d in order),
+             window.backwards, after, before, criteria)
+
+    def build() -> Select[Any]:
+        bounds = Window(size=0, backwards=window.backwards, after=_cursor_params(order, "after") if after else None,
+                        before=_cursor_params(order, "before") if before else None)
+        return _children_select(model, parent_col, order, where, bindparam("parents", expanding=True),
+                                bounds, bindparam("size_plus_one"))
+
+    params: dict[str, Any] = {"size_plus_one": window.size + 1}
+    for name, values in (("after", window.after), ("before", window.before)):
+        params.update((f"{name}{i}", v) for i, v in enumerate(values or ()))
+    return _PAGES.get(shape, build), params
+
+
+def _children_select(
+    model: Any, parent_col: InstrumentedAttribute[Any], order: Sequence[OrderKey], where: Sequence[Any],
+    parents: Any, window: Window, limit: Any,
+) -> Select[Any]:
+    base = bounded(select(model).where(parent_col.in_(parents), *where), order, window)
+    rn = func.row_number().over(
+        partition_by=parent_col, order_by=ordered(order, reverse=window.backwards)
+    ).label("rn")
+    sub = base.add_columns(rn).subquery()
+    alias = aliased(model, sub)
+    return select(alias).where(sub.c.rn <= limit).order_by(sub.c[parent_col.key], sub.c.rn)
+
+
 async def children_pages(
     session: AsyncSession, model: Any, parent_col: InstrumentedAttribute[Any], order: Sequence[OrderKey],
     where: Sequence[Any], parents: Collection[int], window: Window,
 ) -> dict[int, list[Any]]:
     """The window's page of `model` rows for each parent, in one statement."""
     check_order(order)
-    base = bounded(select(model).where(parent_col.in_(set(parents)), *where), order, window)
-    rn = func.row_number().over(
-        partition_by=parent_col, order_by=ordered(order, reverse=window.backwards)
-    ).label("rn")
-    sub = base.add_columns(rn).subquery()
-    alias = aliased(model, sub)
-    stmt = select(alias).where(sub.c.rn <= window.size + 1).order_by(sub.c[parent_col.key], sub.c.rn)
+    cached = children_statement(model, parent_col, order, where, window)
+    if cached is None:
+        stmt, params = _children_select(model, parent_col, order, where, set(parents), window, window.size + 1), {}
+    else:
+        stmt, params = cached[0], {**cached[1], "parents": list(set(parents))}
     found: dict[int, list[Any]] = {}
-    for row in (await session.scalars(stmt)).all():
+    for row in (await session.scalars(stmt, params)).all():
         found.setdefault(getattr(row, parent_col.key), []).append(row)
     return found
 
@@ -94,5 +141,13 @@ async def children_counts(
     session: AsyncSession, parent_col: InstrumentedAttribute[Any], where: Sequence[Any], parents: Collection[int],
 ) -> dict[Any, int]:
     """How many rows each parent has (parents without rows are absent)."""
-    stmt = select(parent_col, func.count()).where(parent_col.in_(set(parents)), *where).group_by(parent_col)
-    return {p: int(n) for p, n in (await session.execute(stmt)).all()}
+    def build(parents: Any = None) -> Select[Any]:
+        keys = bindparam("parents", expanding=True) if parents is None else parents
+        return select(parent_col, func.count()).where(parent_col.in_(keys), *where).group_by(parent_col)
+
+    criteria = where_key(where)
+    if criteria is None:
+        stmt, params = build(set(parents)), {}
+    else:
+        stmt, params = _COUNTS.get((parent_col.class_, parent_col.key, criteria), build), {"parents": list(set(parents))}
+    return {p: int(n) for p, n in (await session.execute(stmt, params)).all()}
