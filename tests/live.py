@@ -32,10 +32,8 @@ def canopy(db: Path, *args: str, env: dict[str, str] | None = None) -> str:
     return done.stdout
 
 
-@contextmanager
-def live_server(db: Path, **env: str) -> Iterator[str]:
-    """`canopy serve` with those CANOPY_* variables; yields its base URL once /healthz answers."""
-    port = _free_port()
+def start_server(db: Path, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`canopy serve` on that port with those CANOPY_* variables; returns once /healthz answers."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli.main", "serve", "--port", str(port)], cwd=ROOT,
         env={**os.environ, "CANOPY_DATABASE_URL": f"sqlite+aiosqlite:///{db}", "CANOPY_WEBHOOK_WORKER": "0",
@@ -43,22 +41,33 @@ def live_server(db: Path, **env: str) -> Iterator[str]:
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # migrations of a fresh database on a busy machine
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                pytest.fail(f"canopy serve did not come up: {proc.stderr.read().decode()[-2000:]}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
+    deadline = time.monotonic() + 120  # migrations of a fresh database on a busy machine
+    while True:
         try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
+            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
+            pytest.fail(f"canopy serve did not come up: {proc.stderr.read().decode()[-2000:]}")
+        time.sleep(0.3)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@contextmanager
+def live_server(db: Path, **env: str) -> Iterator[str]:
+    """A started server (see start_server); yields its base URL."""
+    port = _free_port()
+    proc = start_server(db, port, env)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop_server(proc)

@@ -1,6 +1,6 @@
 """Web-facing tests: the app without a database (web_client), or on the test database with other
 settings (api_with); and the browser: Debian's chromium driven by Playwright (never `playwright
-install`) against a real uvicorn of Canopy seeded through the API (live_server.py)."""
+install`) against a real `canopy serve` seeded through the API (live_server.py)."""
 
 from __future__ import annotations
 

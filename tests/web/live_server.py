@@ -1,18 +1,18 @@
-"""A real Canopy server (uvicorn in a child process) on a free loopback port, seeded through
+"""A real Canopy server (`canopy serve` in a child process, tests/live.py) on a free loopback port, seeded through
 the public GraphQL API, for the browser tests and the screenshot script."""
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.live import _free_port, start_server, stop_server
 
 PASSWORD = "Canopy-console-e2e-7391!"
 ADMIN = "admin@acme.example"
@@ -20,16 +20,10 @@ MANAGER = "manager.eu@acme.example"
 SALES = "sales.berlin@acme.example"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class LiveServer:
     db_path: Path
-    port: int = field(default_factory=free_port)
+    port: int = field(default_factory=_free_port)
     proc: subprocess.Popen[bytes] | None = None
     ids: dict[str, str] = field(default_factory=dict)
 
@@ -39,32 +33,19 @@ class LiveServer:
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "CANOPY_DATABASE_URL": f"sqlite+aiosqlite:///{self.db_path}",
-                "CANOPY_WEBHOOK_WORKER": "0", "CANOPY_RATE_LIMIT_PER_MINUTE": "100000",
+        return {**os.environ, "CANOPY_DATABASE_URL": f"sqlite+aiosqlite:///{self.db_path}", **self.settings}
+
+    @property
+    def settings(self) -> dict[str, str]:
+        return {"CANOPY_WEBHOOK_WORKER": "0", "CANOPY_RATE_LIMIT_PER_MINUTE": "100000",
                 "CANOPY_RATE_LIMIT_BURST": "10000"}
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "server:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning"],
-            env=self.env, cwd=Path(__file__).resolve().parents[2],
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the server exited with {self.proc.returncode}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("the server did not start within 60 s")
+        self.proc = start_server(self.db_path, self.port, self.settings)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
+            stop_server(self.proc)
         self.proc = None
 
     def gql(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict[str, Any]:
