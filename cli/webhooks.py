@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 from typing import Any
 
-from config import Settings
-from db.session import Database
+from cli.workers import add_worker_command
+
+
+def _make(db: Any, settings: Any, poll: float) -> Any:
+    from resolvers.webhooks.worker import WebhookWorker  # imported only when the command runs
+    from schema.webhooks.delivery import render
+
+    return WebhookWorker(db, render=render, production=settings.production, poll_seconds=poll)
 
 
 def register(sub: Any) -> None:
-    from cli.main import run_async
+    async def once(worker: Any) -> None:
+        await worker.run_once()
 
     hooks = sub.add_parser("webhooks", help="integrators' HTTP callbacks").add_subparsers(
         dest="action", required=True
     )
-    p = hooks.add_parser("worker", help="deliver due webhook events until interrupted")
-    p.add_argument("--once", action="store_true", help="one pass over the due webhooks, then exit")
-    p.add_argument("--poll", type=float, default=1.0, help="seconds between passes (default 1)")
-    p.set_defaults(func=run_async(worker_cmd))
-
-
-async def worker_cmd(args: argparse.Namespace, settings: Settings) -> None:
-    from resolvers.webhooks.worker import WebhookWorker
-    from schema.webhooks.delivery import render
-
-    db = Database(settings.database_url)
-    worker = WebhookWorker(db, render=render, production=settings.production, poll_seconds=args.poll)
-    try:
-        if args.once:
-            await worker.run_once()
-        else:
-            worker.start()
-            await asyncio.Event().wait()  # until Ctrl-C / SIGTERM cancels the run
-    finally:
-        await worker.stop()
-        await db.dispose()
+    add_worker_command(
+        hooks, help="deliver due webhook events until interrupted",
+        once_help="one pass over the due webhooks, then exit", once=once, make=_make,
+    )

@@ -17,8 +17,6 @@ retry after RETRY_AFTER[n] and fail for good after MAX_ATTEMPTS.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -42,6 +40,7 @@ from db.outbox import emit
 from db.session import Database
 from db.uow import unit_of_work
 from resolvers.common import money
+from resolvers.common.polling import PollingWorker
 from resolvers.consent.consents import granted
 from resolvers.marketing import messages
 from resolvers.membership.coupons import new_code
@@ -76,7 +75,7 @@ def quiet_until(now: datetime, zone: str | None, start: int, end: int) -> dateti
     return datetime.combine(day, time(end), tzinfo=tz).astimezone(now.tzinfo)
 
 
-class CampaignWorker:
+class CampaignWorker(PollingWorker):
     def __init__(self, db: Database, settings: Settings, *, clock: Clock = utcnow, poll_seconds: float = 1.0,
                  name: str | None = None, send: Send = messages.send, max_recipients: int | None = None) -> None:
         self.db, self.settings, self.clock, self.poll_seconds = db, settings, clock, poll_seconds
@@ -84,7 +83,6 @@ class CampaignWorker:
         self.send = send
         self.max_recipients = max_recipients  # tests: stop after this many (a crash mid-run)
         self.processed = 0
-        self._loop: asyncio.Task[None] | None = None
 
     @property
     def stopped(self) -> bool:
@@ -110,23 +108,8 @@ class CampaignWorker:
                 await self._complete(tenant_id, campaign_id)
         return self.processed - before
 
-    def start(self) -> CampaignWorker:
-        self._loop = asyncio.create_task(self._run())
-        return self
-
-    async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_once()
-            except Exception:  # a database or SMTP hiccup must not end the worker
-                log.exception("campaign worker pass failed")
-            await asyncio.sleep(self.poll_seconds)
+    async def tick(self) -> int:
+        return await self.run_once()
 
     # -- claims ----------------------------------------------------------------
 

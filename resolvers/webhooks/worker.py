@@ -46,6 +46,7 @@ from db.models.webhooks import DeliveryStatus, Webhook, WebhookDelivery, Webhook
 from db.outbox import emit
 from db.session import Database
 from resolvers.common.errors import DomainError
+from resolvers.common.polling import PollingWorker
 from resolvers.common.viewer import Viewer
 from resolvers.core.auth import viewer_of
 from resolvers.events.log import EventFilter, LogEntry, heads, read_log
@@ -109,7 +110,7 @@ def _retry_after(value: str | None, now: datetime) -> timedelta | None:
     return max(timedelta(0), min(wait, MAX_RETRY_AFTER))
 
 
-class WebhookWorker:
+class WebhookWorker(PollingWorker):
     def __init__(
         self, db: Database, *, render: Render, production: bool, clock: Clock = utcnow,
         resolver: urls.Resolver = urls.resolve, jitter: float = 0.1, rng: random.Random | None = None,
@@ -121,7 +122,6 @@ class WebhookWorker:
         self.poll_seconds = poll_seconds
         self.name = name or uuid.uuid4().hex
         self.running: dict[tuple[int, int], asyncio.Task[None]] = {}
-        self._loop: asyncio.Task[None] | None = None
 
     # -- scheduling ---------------------------------------------------------
 
@@ -158,27 +158,11 @@ class WebhookWorker:
         """One tick, waiting for every webhook it started (tests, `--once`)."""
         await asyncio.gather(*await self.tick())
 
-    def start(self) -> WebhookWorker:
-        self._loop = asyncio.create_task(self._run())
-        return self
-
-    async def stop(self) -> None:
-        if self._loop is not None:
-            self._loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop
+    async def close(self) -> None:
         for task in list(self.running.values()):
             task.cancel()
         await asyncio.gather(*self.running.values(), return_exceptions=True)
         await self.client.aclose()
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:  # a database hiccup must not end the worker
-                log.exception("webhook worker tick failed")
-            await asyncio.sleep(self.poll_seconds)
 
     async def _lease(self, tenant_id: int, webhook_id: int, now: datetime, *, take: bool) -> bool:
         """Take (if free) or renew (if ours) the webhook's lease; False when another process has it."""
