@@ -35,6 +35,7 @@ class CampaignStatus(enum.StrEnum):
     DRAFT = "DRAFT"  # editable, nobody contacted
     LAUNCHED = "LAUNCHED"  # audience snapshotted; workers issue and send
     COMPLETED = "COMPLETED"  # every recipient is done (sent, skipped or failed for good)
+    CANCELLED = "CANCELLED"  # stopped by staff: what was not yet done is skipped, results still count
 
 
 class Group(enum.StrEnum):

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audit import record
@@ -147,7 +147,8 @@ def campaigns_query(viewer: Viewer, *, statuses: tuple[CampaignStatus, ...] = ()
         Campaign.node_id.in_(select(TierNode.id).where(in_subtree(TierNode.path, viewer.scope_path))))
     if running:
         now = utcnow()
-        stmt = stmt.where(Campaign.status != CampaignStatus.DRAFT, Campaign.starts_at <= now, Campaign.ends_at > now)
+        stmt = stmt.where(Campaign.status.in_((CampaignStatus.LAUNCHED, CampaignStatus.COMPLETED)),
+                          Campaign.starts_at <= now, Campaign.ends_at > now)
     return stmt.where(Campaign.status.in_(statuses)) if statuses else stmt
 
 
@@ -220,3 +221,36 @@ def recipients_query(viewer: Viewer, campaign_id: int) -> Any:
     """A campaign's recipients (the caller reached the campaign through its scope check)."""
     require(viewer, "campaign.read")
     return select(CampaignRecipient).where(CampaignRecipient.campaign_id == campaign_id)
+
+
+CANCELLABLE = (CampaignStatus.DRAFT, CampaignStatus.LAUNCHED)
+
+
+async def cancel_campaign(session: AsyncSession, viewer: Viewer, *, campaign_id: int | None) -> Campaign:
+    """Stop a DRAFT or LAUNCHED campaign: every recipient not yet done is skipped ("campaign
+    cancelled") and its lease cleared, so a worker in the middle of one loses the lease and rolls
+    its coupon back; what was already issued or sent stays, and the results still count it."""
+    require(viewer, "campaign.write")
+    campaign, node = await campaign_in_scope(session, viewer, campaign_id)
+    before = campaign.status
+    moved = await session.execute(
+        update(Campaign).where(Campaign.id == campaign.id, Campaign.status.in_(CANCELLABLE))
+        .values(status=CampaignStatus.CANCELLED, completed_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    if not moved.rowcount:
+        raise DomainError(ErrorCode.CONFLICT, f"a {before.value} campaign cannot be cancelled", "id")
+    record(session.sync_session, tenant_id=viewer.tenant_id, entity_type="Campaign", entity_id=campaign.id,
+           changes={"status": [before.value, CampaignStatus.CANCELLED.value]}, node_id=node.id)
+    skipped = {
+        part: case((column == DeliveryState.PENDING, DeliveryState.SKIPPED), else_=column)
+        for part, column in (("coupon_state", CampaignRecipient.coupon_state),
+                             ("email_state", CampaignRecipient.email_state))
+    }
+    await session.execute(
+        update(CampaignRecipient).where(CampaignRecipient.campaign_id == campaign.id, CampaignRecipient.done.is_(False))
+        .values(done=True, reason="campaign cancelled", lease_owner=None, lease_until=None, **skipped)
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(campaign)
+    emit(session, "CAMPAIGN_CANCELLED", subject=campaign, node_id=node.id, data={"from": before.value})
+    return campaign

@@ -67,6 +67,11 @@ class LaunchCampaignInput:
     id: strawberry.ID
 
 
+@strawberry.input
+class CancelCampaignInput:
+    id: strawberry.ID
+
+
 @strawberry.type
 class CampaignPayload:
     campaign: Campaign | None = None
@@ -128,4 +133,13 @@ class Mutation:
             return await service.launch_campaign(session, viewer, campaign_id=_pk(input.id, "Campaign"))
 
         row, errors = await run_mutation(info, "launchCampaign", run)
+        return CampaignPayload(campaign=Campaign.from_row(row) if row else None, errors=errors)
+
+    @strawberry.mutation(description="Stop a DRAFT or LAUNCHED campaign: recipients not yet done are skipped; "
+                                     "what was issued or sent stays and its results still count.")
+    async def cancel_campaign(self, info: Info, input: CancelCampaignInput) -> CampaignPayload:
+        async def run(session: DbSession, viewer: Viewer) -> Any:
+            return await service.cancel_campaign(session, viewer, campaign_id=_pk(input.id, "Campaign"))
+
+        row, errors = await run_mutation(info, "cancelCampaign", run)
         return CampaignPayload(campaign=Campaign.from_row(row) if row else None, errors=errors)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from db.base import new_id, utcnow
 from db.models.consent import ConsentChannel, ConsentPurpose, ConsentRecord
-from db.models.core import Event
+from db.models.core import Event, Role
 from db.models.customers import Customer, CustomerTag
 from db.models.marketing import CampaignRecipient, DeliveryState, Group
 from db.models.membership import Coupon, Membership, MembershipProgram, MembershipTier
@@ -284,3 +284,54 @@ async def test_a_segment_in_use_is_not_deleted(api: Api, tenant: Tenant) -> None
     deleted = await api.ok("mutation($id: ID!) { deleteSegment(input: {id: $id}) { deletedId errors { field code } } }",
                            {"id": segment})
     assert deleted["deleteSegment"] == {"deletedId": None, "errors": [{"field": ["id"], "code": "CONFLICT"}]}
+
+
+CANCEL = "mutation($id: ID!) { cancelCampaign(input: {id: $id}) { campaign { id status } errors { field code } } }"
+
+
+async def test_a_cancelled_campaign_stops_where_it_is(api: Api, tenant: Tenant, smtp: tuple[Inbox, int]) -> None:
+    # given a launched campaign, 7 recipients handled, and a worker holding a claim it has not finished
+    inbox, port = smtp
+    info = await _seed(api, tenant)
+    gid = await _launch(api, info)
+    pk = decode_id(gid, "Campaign")
+    assert await CampaignWorker(api.db, _settings(api, port), name="first", max_recipients=7).run_once() == 7
+    before = await _state(api, tenant, pk)
+    # when it is cancelled, then every worker runs (after the crashed one's lease too)
+    cancelled = (await api.ok(CANCEL, {"id": gid}))["cancelCampaign"]
+    later = utcnow() + LEASE + timedelta(seconds=5)
+    handled = await CampaignWorker(api.db, _settings(api, port), name="after", clock=lambda: later).run_once()
+    again = (await api.ok(CANCEL, {"id": gid}))["cancelCampaign"]
+    relaunch = (await api.ok(LAUNCH, {"id": gid}))["launchCampaign"]
+    after = await _state(api, tenant, pk)
+    # then nothing more is issued or sent; what was done stays; the rest is skipped with the reason
+    assert cancelled == {"campaign": {"id": gid, "status": "CANCELLED"}, "errors": []}
+    assert handled == 0
+    assert after["coupons"] == before["coupons"] and len(inbox.messages) == before["events"]["MESSAGE_SENT"]
+    assert again["errors"] == [{"field": ["id"], "code": "CONFLICT"}]
+    assert relaunch["errors"] == [{"field": ["id"], "code": "CONFLICT"}]
+    untouched = [r for c, r in after["recipients"].items() if not before["recipients"][c].done]
+    assert untouched and all(r.done and r.reason == "campaign cancelled" and r.lease_owner is None for r in untouched)
+    assert all(DeliveryState.PENDING not in (r.coupon_state, r.email_state) for r in after["recipients"].values())
+    assert after["events"]["CAMPAIGN_CANCELLED"] == 1
+    results = await api.ok("query($id: ID!) { node(id: $id) { ... on Campaign { status results { audience } } } }",
+                           {"id": gid})
+    assert results["node"] == {"status": "CANCELLED", "results": {"audience": N}}
+
+
+async def test_only_campaign_writers_in_scope_cancel(api: Api, tenant: Tenant) -> None:
+    # given a launched campaign in a store, and staff without the right or outside its subtree
+    info = await _seed(api, tenant)
+    gid = await _launch(api, info)
+    other = decode_id(await create_node(api, tenant.root_id, "S2"), "TierNode")
+    support = await api.make_staff(tenant, role=Role.SUPPORT, scope_node_id=info["store"])
+    outsider = await api.make_staff(tenant, role=Role.MANAGER, scope_node_id=other)
+    # when they (and the admin, with an unknown id) cancel
+    denied = (await api.ok(CANCEL, {"id": gid}, token=support))["cancelCampaign"]
+    hidden = (await api.ok(CANCEL, {"id": gid}, token=outsider))["cancelCampaign"]
+    missing = (await api.ok(CANCEL, {"id": to_global_id("Campaign", 1)}))["cancelCampaign"]
+    status = await api.ok("query($id: ID!) { node(id: $id) { ... on Campaign { status } } }", {"id": gid})
+    # then the out-of-scope one answers as a missing id, and nothing changed
+    assert denied["campaign"] is None and denied["errors"][0]["code"] == "FORBIDDEN"
+    assert hidden == missing == {"campaign": None, "errors": [{"field": ["id"], "code": "NOT_FOUND"}]}
+    assert status["node"]["status"] == "LAUNCHED"
