@@ -30,7 +30,7 @@ from resolvers.common.paging import Window, count, page_statement
 from resolvers.common.viewer import Viewer
 from resolvers.core.tenants import get_or_create_tenant
 from resolvers.customers import duplicates
-from resolvers.customers.identity import email_key, name_key
+from resolvers.customers.identity import keys_of
 
 PG_URL = os.environ.get("CANOPY_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 GIVEN = ["Anna", "Bruno", "Chloe", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Ines", "Jonas", "Kofi", "Lena",
@@ -56,7 +56,7 @@ def _rows(n: int, tenant_id: int, stores: list[int]) -> tuple[list[dict[str, Any
             email = f"C{j}X+shop@googlemail.com" if kind == 1 else email
             phone = f"+4930{1000000 + j}" if kind == 0 else phone
         rows.append({"tenant_id": tenant_id, "id": new_id(), "node_id": stores[i % len(stores)], "name": name,
-                     "email": email, "phone": phone, "email_key": email_key(email), "name_key": name_key(name),
+                     "email": email, "phone": phone, **keys_of(name, email, phone),
                      "search_text": name.lower(), "tags": [], "attributes": {}, "created_at": now, "updated_at": now})
     return rows, planted
 

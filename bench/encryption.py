@@ -3,6 +3,8 @@
 On fresh SQLite files, once with encryption off and once with a keyring:
 - page: a customer page of 100 interactions (summaries ~200 characters) and its
   attributes through the GraphQL API (in-process ASGI), median of --repeat reads;
+- list: a page of 100 customers with email and phone; find: the bot's lookup by phone
+  (the blind index), each median of --repeat reads;
 - import: `canopy import customers` of --rows customers with an attributes document;
 - per value: sealing and opening one 200-character summary.
 """
@@ -34,6 +36,7 @@ from resolvers.bulk import importer as bulk_import
 from resolvers.bulk.customers import CustomerImport
 from resolvers.core.auth import issue_token
 from resolvers.core.tenants import create_admin
+from resolvers.customers.identity import keys_of
 from schema.relay import to_global_id
 from server import create_app
 
@@ -41,6 +44,10 @@ SUMMARY = ("Called about the order of the blue kettle; wants delivery on Saturda
            "whether the matching toaster is in stock at the Berlin store and about the loyalty points.")
 PAGE = """query($id: ID!) { node(id: $id) { ... on Customer { attributes
   interactions(first: 100) { edges { node { summary kind occurredAt } } } } } }"""
+LIST = """{ customers(first: 100, filter: {search: "listed"}) { edges { node { name email phone } } } }"""
+FIND = """query($search: String!) { customers(first: 2, filter: {search: $search}) {
+  edges { node { name email phone } } } }"""
+QUERIES = ("page", "list", "find")
 
 
 async def _page_app(workdir: Path, keys: Path | None) -> tuple[httpx.AsyncClient, dict, dict, Database]:
@@ -67,30 +74,46 @@ async def _page_app(workdir: Path, keys: Path | None) -> tuple[httpx.AsyncClient
             "tenant_id": tenant_id, "id": new_id(), "customer_id": customer_id, "staff_id": admin.id,
             "kind": "CALL", "channel": "api", "summary": f"{i} {SUMMARY}", "occurred_at": now, "created_at": now,
         } for i in range(100)])
+        await session.execute(insert(Customer.__table__), [{
+            "tenant_id": tenant_id, "id": new_id(), "node_id": stores[STORES[i % len(STORES)]], "name": f"Listed {i}",
+            "email": f"listed{i}@example.com", "phone": f"+4930{2000000 + i}", "tags": [], "attributes": {},
+            "search_text": f"listed {i}", "created_at": now, "updated_at": now,
+            **keys_of(f"Listed {i}", f"listed{i}@example.com", f"+4930{2000000 + i}")} for i in range(100)])
     app = create_app(Settings(database_url=database.url, data_keys=str(keys) if keys else None),
                      db=database, migrate_on_start=False)
     client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bench")
-    body = {"query": PAGE, "variables": {"id": str(to_global_id("Customer", customer_id))}}
-    return client, body, {"Authorization": f"Bearer {token}"}, database
+    bodies = {"page": {"query": PAGE, "variables": {"id": str(to_global_id("Customer", customer_id))}},
+              "list": {"query": LIST}, "find": {"query": FIND, "variables": {"search": "+4930 2000042"}}}
+    return client, bodies, {"Authorization": f"Bearer {token}"}, database
 
 
-async def _pages(workdir: Path, keys: Path, repeat: int) -> tuple[float, float]:
-    """Median ms of the page off and on, requests alternating so machine noise hits both alike."""
+def _check(kind: str, data: dict) -> None:
+    if kind == "page":
+        edges = data["node"]["interactions"]["edges"]
+        assert len(edges) == 100 and edges[0]["node"]["summary"].endswith(SUMMARY), data
+    else:
+        edges = data["customers"]["edges"]
+        assert len(edges) == (100 if kind == "list" else 1) and "@example.com" in edges[0]["node"]["email"], data
+
+
+async def _pages(workdir: Path, keys: Path, repeat: int) -> dict[str, tuple[float, float]]:
+    """Median ms of each read off and on, requests alternating so machine noise hits both alike."""
     apps = {False: await _page_app(workdir, None), True: await _page_app(workdir, keys)}
-    timings: dict[bool, list[float]] = {False: [], True: []}
+    timings: dict[tuple[str, bool], list[float]] = {(k, on): [] for k in QUERIES for on in (False, True)}
     for i in range(repeat + 3):
-        for on, (client, body, headers, _db) in apps.items():
-            crypto.configure(keys if on else None)
-            started = time.perf_counter()
-            resp = await client.post("/graphql", json=body, headers=headers)
-            if i >= 3:  # warm-up first
-                timings[on].append(time.perf_counter() - started)
-            edges = resp.json()["data"]["node"]["interactions"]["edges"]
-            assert len(edges) == 100 and edges[0]["node"]["summary"].endswith(SUMMARY), resp.text[:300]
-    for client, _body, _headers, database in apps.values():
+        for kind in QUERIES:
+            for on, (client, bodies, headers, _db) in apps.items():
+                crypto.configure(keys if on else None)
+                started = time.perf_counter()
+                resp = await client.post("/graphql", json=bodies[kind], headers=headers)
+                if i >= 3:  # warm-up first
+                    timings[kind, on].append(time.perf_counter() - started)
+                _check(kind, resp.json()["data"])
+    for client, _bodies, _headers, database in apps.values():
         await client.aclose()
         await database.dispose()
-    return statistics.median(timings[False]) * 1000, statistics.median(timings[True]) * 1000
+    return {k: (statistics.median(timings[k, False]) * 1000, statistics.median(timings[k, True]) * 1000)
+            for k in QUERIES}
 
 
 async def _import(workdir: Path, keys: Path | None, rows: int) -> float:
@@ -134,7 +157,7 @@ async def main_async(rows: int, repeat: int) -> None:
         workdir = Path(tmp)
         keys = workdir / "bench.keys"
         crypto.Keyring.generate(keys)
-        page_off, page_on = await _pages(workdir, keys, repeat)
+        reads = await _pages(workdir, keys, repeat)
         # Alternating, best of two each: the machine's noise dwarfs the difference otherwise.
         runs = [(on, await _import(workdir, keys if on else None, rows)) for on in (False, True, False, True)]
         import_off = max(r for on, r in runs if not on)
@@ -143,8 +166,10 @@ async def main_async(rows: int, repeat: int) -> None:
         crypto.configure(None)
     print("| measurement (SQLite) | encryption off | encryption on | cost |")
     print("|---|---|---|---|")
-    print(f"| customer page, 100 interactions + attributes (median of {repeat}, alternating) | {page_off:.1f} ms | "
-          f"{page_on:.1f} ms | {page_on / page_off - 1:+.0%} |")
+    labels = {"page": "customer page, 100 interactions + attributes", "list": "list of 100 customers, email + phone",
+              "find": "find by phone (blind index)"}
+    for kind, (off, on) in reads.items():
+        print(f"| {labels[kind]} (median of {repeat}, alternating) | {off:.1f} ms | {on:.1f} ms | {on / off - 1:+.0%} |")
     print(f"| import of {rows} customers with attributes (best of 2) | {import_off:,.0f} rows/s | {import_on:,.0f} rows/s | "
           f"{import_off / import_on - 1:+.0%} time |")
     print(f"| one 200-character value | | seal {seal:.1f} µs, open {open_:.1f} µs | |")

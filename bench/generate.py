@@ -29,6 +29,7 @@ from db.models.core import Role, Staff
 from db.models.tree import TierNode, path_segment
 from db.session import Database
 from resolvers.core.auth import hash_password, issue_token
+from resolvers.customers.identity import keys_of
 
 console = Console(stderr=True)
 BATCH = 5000
@@ -217,7 +218,7 @@ async def _customers(db: Database, rng: random.Random, scale: Scale, gen: Genera
                 "tenant_id": gen.tenant_id, "id": cid, "node_id": store_id, "external_ref": ref,
                 "name": name, "email": email, "phone": phone, "locale": locale, "tags": tags,
                 "attributes": {}, "search_text": f"{name} {email} {phone} {ref}".lower(),
-                "created_at": created, "updated_at": created,
+                "created_at": created, "updated_at": created, **keys_of(name, email, phone),
             }
 
     await _insert(db, gen.tenant_id, Customer, rows(), scale.customers, progress, "customers")

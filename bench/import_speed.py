@@ -36,6 +36,7 @@ from db.session import Database
 from resolvers.bulk import importer as bulk_import
 from resolvers.bulk.customers import CustomerImport
 from resolvers.core.tenants import get_or_create_tenant
+from resolvers.customers.identity import keys_of
 
 PG_URL = os.environ.get("CANOPY_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 STORES = [f"S-{i:03d}" for i in range(50)]
@@ -83,7 +84,7 @@ async def _raw(database: Database, tenant_id: int, stores: dict[str, int], rows:
         "name": r["name"], "email": r["email"], "phone": r["phone"], "locale": r["locale"],
         "tags": r["tags"].split(";") if r["tags"] else [], "attributes": {},
         "search_text": f"{r['name']} {r['email']} {r['phone']} {r['externalRef']}".lower(),
-        "created_at": now, "updated_at": now,
+        "created_at": now, "updated_at": now, **keys_of(r["name"], r["email"], r["phone"]),
     } for r in rows]
     with Clock() as clock:
         async with database.engine.begin() as conn:

@@ -126,7 +126,7 @@ async def demo(args: argparse.Namespace, settings: Settings) -> None:
           f"{sum(len(r[5]) for r in TREE)} countries, {len(stores)} stores.")
     _print_credentials(password, settings)
     if keys:
-        print(f"Data keys: {keys} (interaction, ticket and attribute data are encrypted with it; "
+        print(f"Data keys: {keys} (customers' email, phone and attributes, interactions and tickets are encrypted with it; "
               "in production keep the keyring apart from the database: docs/encryption.md)")
 
 

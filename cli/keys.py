@@ -79,7 +79,8 @@ async def status_cmd(_args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def rotate_cmd(args: argparse.Namespace, settings: Settings) -> int:
-    from db.key_rotation import reencrypt, status
+    from db.key_rotation import status
+    from resolvers.security.keys import reencrypt_all
 
     ring = _ring()
     if not args.resume:
@@ -90,7 +91,7 @@ async def rotate_cmd(args: argparse.Namespace, settings: Settings) -> int:
         await asyncio.sleep(wait)
     db = Database(settings.database_url)
     try:
-        rewritten = await reencrypt(db, batch=args.batch, say=lambda line: print(line, flush=True))
+        rewritten = await reencrypt_all(db, batch=args.batch, say=lambda line: print(line, flush=True))
         statuses = await status(db, ring)
     finally:
         await db.dispose()

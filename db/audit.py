@@ -311,15 +311,20 @@ def record_new(
 def _audited_columns(cls: type) -> tuple[tuple[str, bool, bool], ...]:
     """(attribute, secret, encrypted) in mapper order, as `_changes` walks them."""
     return tuple(
-        (attr.key, bool(attr.columns[0].info.get("secret", False)), crypto.is_encrypted(attr.columns[0]))
+        (attr.key, bool(attr.columns[0].info.get("secret", False)), _sealed(attr.columns[0]))
         for attr in inspect(cls).column_attrs if attr.key not in _SKIP
     )
+
+
+def _sealed(column: Any) -> bool:
+    """Encrypted, or derived from encrypted values (search_text holds the email, email_key its mailbox)."""
+    return crypto.is_encrypted(column) or bool(column.info.get("derived", False))
 
 
 def _masked(column: Any) -> bool:
     """Secrets are never audited by value; nor are encrypted columns while encryption is on
     (the audit trail is append-only: it could neither hold their plaintext nor be re-encrypted)."""
-    return bool(column.info.get("secret", False)) or (crypto.is_encrypted(column) and crypto.active() is not None)
+    return bool(column.info.get("secret", False)) or (_sealed(column) and crypto.active() is not None)
 
 
 _ROWS = "audit_rows"

@@ -17,6 +17,8 @@ every RELOAD_SECONDS), so a rotation started elsewhere is picked up while servin
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import re
@@ -126,6 +128,32 @@ class Keyring:
         except InvalidTag as exc:
             raise MissingKey(f"{aad.decode()}: key version {version} of {self.path} does not open this "
                              "value (a different key under the same version, or a damaged value)") from exc
+
+
+def blind(purpose: str, value: str | None) -> str | None:
+    """The value a blind index stores for `value` (already normalised): HMAC-SHA256 under the
+    keyring's index_key, `purpose` (the column) separating the indexes; with encryption off the
+    value itself, so the index serves the same equality lookups either way."""
+    if value is None:
+        return None
+    ring = active()
+    if ring is None:
+        return value
+    return hmac.new(ring.index_key, f"{purpose}\0{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def blind_candidates(purpose: str, value: str) -> list[str]:
+    """What an equality lookup compares a blind index with: the HMAC, and while encryption is on
+    also the plain value, which rows written before the keyring was set hold until `canopy keys
+    rotate` reindexes them (an HMAC is hex, never a phone or an email: the two cannot collide)."""
+    keyed = blind(purpose, value)
+    assert keyed is not None
+    return [keyed] if keyed == value else [keyed, value]
+
+
+def is_blind(value: str | None) -> bool:
+    """Whether a stored index value is an HMAC (64 hex digits) rather than a plain value."""
+    return value is not None and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
 def version_of(value: str | None) -> int | None:

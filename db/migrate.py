@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import String, Text, text
 from sqlalchemy.engine import Connection
 
 from db.session import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def compare_type(ctx: Any, inspected: Any, metadata: Any, inspected_type: Any, metadata_type: Any) -> bool | None:
+    """Alembic's type comparison, except that SQLite's VARCHAR(n) and TEXT are one type: every
+    string has TEXT affinity there and no length is enforced, and changing one into the other
+    would rebuild the table (its triggers and the foreign keys into it included) for nothing."""
+    if ctx.dialect.name == "sqlite":
+        impl = getattr(metadata_type, "impl", metadata_type)
+        if isinstance(inspected_type, String) and isinstance(impl, String | Text):
+            return False
+    return None
 
 
 def alembic_config() -> Config:

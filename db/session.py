@@ -41,6 +41,9 @@ def _on_sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    # Freed cells are zeroed: a value replaced (sealed by `keys rotate`) or deleted (an erasure)
+    # must not linger in the file's free space.
+    cur.execute("PRAGMA secure_delete=ON")
     cur.close()
 
 

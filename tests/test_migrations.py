@@ -13,13 +13,13 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from db import rls
 from db.base import Base
-from db.migrate import migrate
+from db.migrate import compare_type, migrate
 from db.session import Database
 from tests.conftest import IN_CI, PG_URL
 
 
 def _diff(conn: object) -> list[object]:
-    ctx = MigrationContext.configure(conn, opts={"compare_type": True})  # type: ignore[arg-type]
+    ctx = MigrationContext.configure(conn, opts={"compare_type": compare_type})  # type: ignore[arg-type]
     return compare_metadata(ctx, Base.metadata)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 import db.models  # noqa: F401  - fills the metadata
 from db.base import Base
+from db.migrate import compare_type
 from db.session import create_engine
 
 config = context.config
@@ -21,7 +22,7 @@ def _run(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
-        compare_type=True,
+        compare_type=compare_type,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -173,7 +173,7 @@ class _New:
     """
 
     __slots__ = ("id", "tenant_id", "node_id", "external_ref", "name", "email", "phone", "locale",
-                 "tags", "attributes", "search_text", "email_key", "name_key")
+                 "tags", "attributes", "search_text", "email_key", "name_key", "email_bidx", "phone_bidx")
     __graphql_type__ = entity_type_of(Customer)
 
     def __init__(self, **values: Any) -> None:

@@ -1,7 +1,7 @@
 """Duplicate candidates: pairs of live customers that look like one person, scored in SQL.
 
 Pairs are found by blocking keys, each a self-join on an indexed key, so the database
-pairs rows and Python never holds the customer list: the same E.164 phone, the same
+pairs rows and Python never holds the customer list: the same E.164 phone (phone_bidx), the same
 email_key, the same name_key (resolvers/customers/identity.py). Each pair's name
 similarity is then scored: on PostgreSQL pg_trgm's similarity of the name keys (kept
 from NAME_SIMILARITY up), on SQLite 1 for equal keys, else 0. Trigrams score pairs, they
@@ -73,7 +73,7 @@ def _pairs(dialect: str, path: str, left_where: list[Any], pair: Any) -> Any:
             .select_from(a).join(b, and_(b.tenant_id == a.tenant_id, on)).where(*where)
         )
 
-    sources = [source(b.phone == a.phone, 1, 0), source(b.email_key == a.email_key, 0, 1),
+    sources = [source(b.phone_bidx == a.phone_bidx, 1, 0), source(b.email_key == a.email_key, 0, 1),
                source(b.name_key == a.name_key, 0, 0)]
     return union_all(*sources).subquery("reasons")
 

@@ -7,6 +7,10 @@ so duplicate candidates pair rows by indexed equality instead of comparing in Py
   ignore dots and plus-tags (GMAIL) both are removed and googlemail.com becomes gmail.com;
   for providers known to deliver `local+tag@` to `local@` (PLUS_TAG) the tag is removed;
   any other domain keeps its local part as written, since a dot or plus may name another box.
+- email_bidx, phone_bidx: the blind indexes of exact lookups (find by email, by phone).
+- With encryption on (db/crypto.py) every key but name_key is stored blinded (HMAC under the
+  keyring's index_key): equal values still pair and look up by equality, the database holds
+  no address or number. Names are not encrypted, so name_key stays plain.
 - name_key: NFKD-decomposed, accents dropped, casefolded, words of letters and digits sorted:
   "Müller, Anna" and "anna muller" share "anna muller".
 """
@@ -15,6 +19,8 @@ from __future__ import annotations
 
 import unicodedata
 from typing import Any
+
+from db import crypto
 
 GMAIL = frozenset({"gmail.com", "googlemail.com"})
 PLUS_TAG = frozenset({
@@ -42,7 +48,27 @@ def name_key(name: str | None) -> str | None:
     return " ".join(sorted(words))[:200] or None
 
 
+def keys_of(name: str | None, email: str | None, phone: str | None) -> dict[str, str | None]:
+    """The stored match and lookup keys of a customer's (normalised) name, email and phone."""
+    return {
+        "email_key": crypto.blind("customer.email_key", email_key(email)),
+        "name_key": name_key(name),
+        "email_bidx": crypto.blind("customer.email", email.lower() if email else None),
+        "phone_bidx": crypto.blind("customer.phone", phone or None),
+    }
+
+
 def set_keys(customer: Any) -> None:
     """Refresh a customer's match keys (a Customer or the importer's duck-typed row)."""
-    customer.email_key = email_key(customer.email)
-    customer.name_key = name_key(customer.name)
+    for key, value in keys_of(customer.name, customer.email, customer.phone).items():
+        setattr(customer, key, value)
+
+
+def email_lookup(email: str) -> list[str]:
+    """The email_bidx values an exact lookup of this (normalised) email matches."""
+    return crypto.blind_candidates("customer.email", email.lower())
+
+
+def phone_lookup(phone: str) -> list[str]:
+    """The phone_bidx values an exact lookup of this E.164 phone matches."""
+    return crypto.blind_candidates("customer.phone", phone)

@@ -267,7 +267,8 @@ async def _erase(session: AsyncSession, customer: Customer, also: Sequence[str] 
     customer.attributes = {}
     customer.tags = []
     customer.search_text = search_text(customer)
-    customer.email_key = customer.name_key = None  # an erased customer is nobody's duplicate
+    # An erased customer is nobody's duplicate, and no lookup finds it.
+    customer.email_key = customer.name_key = customer.email_bidx = customer.phone_bidx = None
     customer.erased_at = utcnow()
     await session.flush()
     counts = await session.run_sync(lambda s: scrub(s, customer=customer, needles=needles))

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select, text
 
 from db import crypto
-from db.key_rotation import in_use, reencrypt, status
+from db.key_rotation import in_use, status
 from db.models.service import Interaction
+from resolvers.security.keys import reencrypt_all as reencrypt
 from tests.conftest import Api, Tenant
 from tests.encryption.conftest import LOG, SUMMARY, write_contact_data
 from tests.membership.conftest import pk
