@@ -162,7 +162,17 @@ class QueryCost(SchemaExtension):
         return {"cost": {"requestedQueryCost": self.cost, "maximumAvailable": self.maximum}}
 
 
-class MaskInternalErrors(MaskErrors):
+class CheapMaskErrors(MaskErrors):
+    """MaskErrors without its runtime Protocol check, which ran on every result: per event and
+    subscriber it was 5 % of the server's CPU delivering one event to 1,000 sockets."""
+
+    def _process_result(self, result: object) -> None:
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
+
+class MaskInternalErrors(CheapMaskErrors):
     """Faults reach the client as INTERNAL, never with their text; every error carries the request id."""
 
     def __init__(self) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+
+from schema.extensions import CheapMaskErrors
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 
@@ -15,7 +16,7 @@ def _suggests(error: GraphQLError) -> bool:
     return "Did you mean" in error.message
 
 
-class HideSuggestions(MaskErrors):
+class HideSuggestions(CheapMaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=_suggests)
 

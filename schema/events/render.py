@@ -101,6 +101,11 @@ class CanopyExecutor(StrawberryGraphQLCoreExecutionContext):
             if viewer is not None:
                 self._render_key = (audience_of(viewer), *_document_key(
                     self.operation, self.variable_values.coerced))
+        entry = getattr(payload, "entry", None)
+        if self._render_key is not None and entry is not None:
+            found = RENDERED.get((*self._render_key, entry.seq))
+            if isinstance(found, ExecutionResult):
+                return _RenderedHit(found)  # no copy of this executor for a result already made
         return super().build_per_event_executor(payload)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
@@ -145,6 +150,18 @@ class CanopyExecutor(StrawberryGraphQLCoreExecutionContext):
             return result
         result = super().execute_operation(serially)
         return await result if self.is_awaitable(result) else result
+
+
+class _RenderedHit:
+    """What graphql-core's per-event step calls on an event its audience has rendered already."""
+
+    __slots__ = ("result",)
+
+    def __init__(self, result: ExecutionResult) -> None:
+        self.result = result
+
+    def execute_operation(self, serially: bool | None = None) -> ExecutionResult:
+        return self.result
 
 
 class _Encoded:
