@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -65,3 +67,17 @@ def test_import_speed_refuses_a_database_holding_canopy_tables(tmp_path: Path) -
     reused = subprocess.run([sys.executable, "-m", "bench.import_speed", "--rows", "20", "--database-url", url,
                              "--reuse"], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert reused.returncode == 0 and "import" in reused.stdout, reused.stderr[-2000:]
+
+
+def test_tree_move_bench_moves_on_both_backends() -> None:
+    import os
+
+    from tests.conftest import IN_CI, PG_URL
+
+    env = {**os.environ, "CANOPY_BENCH_POSTGRES_URL": PG_URL}
+    result = subprocess.run([sys.executable, "-m", "bench.tree_move", "--moves", "3", "--nodes", "30"],
+                            capture_output=True, text=True, timeout=300, env=env)
+    if result.returncode != 0 and not IN_CI and "connect" in result.stderr.lower():
+        pytest.skip(f"PostgreSQL unreachable at {PG_URL}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "| sqlite |" in result.stdout and "| postgres |" in result.stdout and "PostgreSQL / SQLite" in result.stdout
