@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import dataclasses
 import statistics
 import tempfile
@@ -49,7 +50,7 @@ async def profiled(fn: Callable[[], Awaitable[object]], n: int) -> None:
     for _ in range(n):
         await fn()
     prof.disable()
-    pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+    pstats.Stats(prof).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(int(os.environ.get("BENCH_PROFILE_ROWS", "30")))
 
 
 async def main_async(scale: str, n: int, repeat: int, profile: str | None = None) -> None:

@@ -12,6 +12,7 @@ db/rls.py check: a second wall should a statement ever escape the ORM filter.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import event, text
@@ -47,13 +48,18 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
         if _touches_tenant_data(state):
             raise TenantScopeError("a statement on tenant data in a session without a tenant")
         return
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantScoped,
-            lambda cls: cls.tenant_id == tenant_id,
-            include_aliases=True,
-            track_closure_variables=True,
-        )
+    state.statement = state.statement.options(_tenant_criteria(tenant_id))
+
+
+@lru_cache(maxsize=4096)
+def _tenant_criteria(tenant_id: int) -> Any:
+    """The criteria option of one tenant, built once: it is immutable, and building it took
+    ~0.1 ms of each of the ~10 statements of a bot lookup."""
+    return with_loader_criteria(
+        TenantScoped,
+        lambda cls: cls.tenant_id == tenant_id,
+        include_aliases=True,
+        track_closure_variables=True,
     )
 
 

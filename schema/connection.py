@@ -19,7 +19,7 @@ log = logging.getLogger("canopy.ws")
 TOKEN_REVOKED = 4403
 RATE_LIMITED = 4429
 RECHECK_SHARED_SECONDS = 5.0
-_RECHECKED: dict[str, tuple[float, Any]] = {}  # token -> (loop time checked, viewer or None)
+_RECHECKED: dict[str, tuple[float, Any]] = {}  # token -> (loop time checked, future of the viewer or None)
 
 
 class CanopyTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.audit import record
@@ -25,6 +25,7 @@ from db.outbox import emit
 from resolvers.common.errors import DomainError, ErrorCode, Problems, not_found
 from resolvers.common.lengths import check_text
 from resolvers.common.permissions import require
+from resolvers.common.shapes import ShapeCache
 from resolvers.common.viewer import Viewer
 from resolvers.marketing import segments
 from resolvers.membership.programs import check_positive
@@ -200,17 +201,29 @@ async def launch_campaign(session: AsyncSession, viewer: Viewer, *, campaign_id:
 
 
 
+def _received() -> Any:
+    """Built once (the bot's card asks per lookup): customers, scope and states as parameters."""
+    return (
+        select(CampaignRecipient, Campaign).join(Campaign, Campaign.id == CampaignRecipient.campaign_id)
+        .join(TierNode, TierNode.id == Campaign.node_id)
+        .where(CampaignRecipient.customer_id.in_(bindparam("ids", expanding=True)),
+               TierNode.path >= bindparam("low", type_=TierNode.path.type),
+               TierNode.path < bindparam("high", type_=TierNode.path.type),
+               (CampaignRecipient.coupon_state == DeliveryState.SENT) | (CampaignRecipient.email_state == DeliveryState.SENT))
+        .order_by(CampaignRecipient.id.desc())
+    )
+
+
+_RECEIVED = ShapeCache(limit=1)
+
+
 async def recipients_received(session: AsyncSession, viewer: Viewer, customer_ids: list[int]) -> list[list[Any]]:
     """Per customer, the (recipient, campaign) pairs of campaigns that reached them (a coupon or an
     email sent), newest first, among campaigns in the viewer's scope; one statement."""
     require(viewer, "campaign.read")
-    rows = (await session.execute(
-        select(CampaignRecipient, Campaign).join(Campaign, Campaign.id == CampaignRecipient.campaign_id)
-        .join(TierNode, TierNode.id == Campaign.node_id)
-        .where(CampaignRecipient.customer_id.in_(set(customer_ids)), in_subtree(TierNode.path, viewer.scope_path),
-               (CampaignRecipient.coupon_state == DeliveryState.SENT) | (CampaignRecipient.email_state == DeliveryState.SENT))
-        .order_by(CampaignRecipient.id.desc())
-    )).all()
+    path = viewer.scope_path
+    rows = (await session.execute(_RECEIVED.get("received", _received), {
+        "ids": sorted(set(customer_ids)), "low": path, "high": path[:-1] + "0"})).all()
     found: dict[int, list[Any]] = {}
     for recipient, campaign in rows:
         found.setdefault(recipient.customer_id, []).append((recipient, campaign))
