@@ -34,10 +34,11 @@ from db.uow import unit_of_work
 from resolvers.core.auth import viewer_of
 from resolvers.marketing import segments
 
+# As the schema layer hands rules to the service (rules.normalise): snake_case inputs.
 RULES = {
     "no tag x": {"not": {"tags": ["x"]}},
     "ltv <= 10^6": {"lifetimeValue": {"max": "1000000"}},
-    "recent or many": {"or": [{"lastOrderWithinDays": 3650}, {"orderCount": {"max": 2, "withinDays": 3650}}]},
+    "recent or many": {"or": [{"lastOrderWithinDays": 3650}, {"orderCount": {"max": 2, "within_days": 3650}}]},
     "at risk": {"and": [{"rfm": ["AT_RISK", "CANNOT_LOSE"]}, {"lifetimeValue": {"min": "500"}}]},
 }
 

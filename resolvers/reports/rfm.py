@@ -33,7 +33,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, func, literal_column, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -112,7 +122,8 @@ def scored(path: str, as_of: datetime) -> Any:
             Order.customer_id.label("customer_id"),
             func.max(Order.placed_at).label("last_order_at"),
             func.count(Order.id).label("orders"),
-            func.sum(Order.total_reporting_minor).label("monetary_minor"),
+            # bigint like the rollup's column (PostgreSQL's sum is numeric, slower to rank)
+            cast(func.sum(Order.total_reporting_minor), BigInteger).label("monetary_minor"),
         )
         .join(in_population, and_(p.tenant_id == Order.tenant_id, p.customer_id == Order.customer_id))
         .where(p.last_order_at > as_of, Order.status.in_(SALES), Order.placed_at <= as_of)
