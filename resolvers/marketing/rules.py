@@ -39,7 +39,6 @@ from sqlalchemy import (
     ColumnElement,
     String,
     and_,
-    case,
     cast,
     false,
     func,
@@ -50,6 +49,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import aliased
 
 from db.models.consent import ConsentChannel, ConsentPurpose
 from db.models.customers import Customer
@@ -254,40 +254,47 @@ def _has_stats(*where: Any) -> Any:
             .correlate(Customer).exists())
 
 
-def _in_range(aggregate: Any, low: Any, high: Any) -> ColumnElement[bool]:
-    """Customers whose aggregate (over their rollup row) lies in [low, high]; a customer without
-    a row has every aggregate 0, so a range including 0 matches them: it is then "no row with
-    the aggregate above high", a hash anti-join."""
+def _in_range(matches: Any, low: Any, high: Any) -> ColumnElement[bool]:
+    """Customers whose aggregate lies in [low, high]. `matches(test)` is the condition on a rollup
+    row that its aggregate passes `test`. A customer without a row has every aggregate 0, so a
+    range including 0 is "no row with the aggregate above high", a hash anti-join."""
     if low is not None and low > 0:
-        return _has_stats(*_between(aggregate, low, high))
+        return _has_stats(matches(lambda a: and_(*_between(a, low, high))))
     if high is None:
         return true()  # [0, ∞): counts and paid sums are never negative, so everyone
-    return ~_has_stats(aggregate > high)
+    return ~_has_stats(matches(lambda a: a > high))
 
 
 def _lifetime(value: dict[str, Any], ctx: Context) -> ColumnElement[bool]:
     low, high = (None if value[k] is None else money.to_minor(Decimal(value[k]), ctx.currency, "lifetimeValue")
                  for k in ("min", "max"))
-    return _in_range(S.lifetime_value, low, high)
+    return _in_range(lambda test: test(S.lifetime_value), low, high)
 
 
 def _order_count(value: dict[str, Any], ctx: Context) -> ColumnElement[bool]:
-    """Paid orders placed in [since, until). From the rollup when the window holds all of the
-    customer's sales (all-time: always) or none of them; counted from ix_sales_order_customer only
-    for customers with sales on both sides of a window's bound."""
+    """Paid orders placed in [since, until). The rollup's count when the window holds all of the
+    customer's sales (all-time: always); counted from ix_sales_order_customer only for customers
+    with sales on both sides of a bound. A window holding none of them counts 0, which no test
+    passes (a test is a range above 0, or "above max")."""
     since = ctx.now - timedelta(days=value["withinDays"]) if value.get("withinDays") else _parse(value.get("since"))
     until = _parse(value.get("until"))
     inside = [*([S.first_order_at >= since] if since else []), *([S.last_order_at < until] if until else [])]
     if not inside:
-        return _in_range(S.order_count, value["min"], value["max"])
-    outside = or_(*([S.last_order_at < since] if since else []), *([S.first_order_at >= until] if until else []))
+        return _in_range(lambda test: test(S.order_count), value["min"], value["max"])
     window = [*([Order.placed_at >= since] if since else []), *([Order.placed_at < until] if until else [])]
-    counted = (select(func.count(Order.id))
-               .where(Order.tenant_id == S.tenant_id, Order.customer_id == S.customer_id, Order.status.in_(SALES),
-                      *window)
-               .correlate(S).scalar_subquery())
-    in_window = case((and_(*inside), S.order_count), (outside, literal(0)), else_=counted)
-    return _in_range(in_window, value["min"], value["max"])
+    inner = aliased(S)  # not the row the outer EXISTS tests
+    straddles = [*([and_(inner.first_order_at < since, inner.last_order_at >= since)] if since else []),
+                 *([and_(inner.first_order_at < until, inner.last_order_at >= until)] if until else [])]
+    # An uncorrelated IN, hashed once: the planner costs it by its few straddling customers, where
+    # a per-row count would be costed (and JIT-compiled on PostgreSQL) as if run for every row.
+    straddling = (select(Order.customer_id)
+                  .join(inner, and_(inner.tenant_id == Order.tenant_id, inner.customer_id == Order.customer_id))
+                  .where(or_(*straddles), Order.status.in_(SALES), *window).group_by(Order.customer_id))
+
+    def matches(test: Any) -> ColumnElement[bool]:
+        return or_(and_(*inside, test(S.order_count)),
+                   S.customer_id.in_(straddling.having(test(func.count(Order.id)))))
+    return _in_range(matches, value["min"], value["max"])
 
 
 def _parse(value: str | None) -> datetime | None:
