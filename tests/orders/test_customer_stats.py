@@ -84,15 +84,20 @@ async def test_rollup_is_exact_after_create_pay_refund_cancel_merge_and_erase(ap
     await assert_exact(api, tenant_id, ids)
 
 
-async def test_parallel_orders_of_one_customer_all_count(api: Api, chain: Chain) -> None:
-    # when eight orders of alice are created, then paid, in parallel
+async def test_parallel_payments_and_refunds_of_one_customer_all_count(api: Api, chain: Chain) -> None:
+    # when eight orders of alice are created, then paid, in parallel (placed at distinct times)
     created = await asyncio.gather(*(create_order(api, chain) for _ in range(8)))
     assert all(c["errors"] == [] for c in created)
     paid = await asyncio.gather(*(transition(api, "payOrder", c["order"]["id"]) for c in created))
     assert all(p["errors"] == [] for p in paid)
-    # then
     rows = await assert_exact(api, chain.tenant.id, [chain.customers["alice"].id])
     assert rows[chain.customers["alice"].id][:2] == (8 * 3998, 8)
+    # when the first and the last four are refunded in parallel (the bounds recomputed)
+    refunded = await asyncio.gather(*(transition(api, "refundOrder", c["order"]["id"]) for c in created[:2] + created[5:]))
+    assert all(r["errors"] == [] for r in refunded)
+    # then
+    rows = await assert_exact(api, chain.tenant.id, [chain.customers["alice"].id])
+    assert rows[chain.customers["alice"].id][:2] == (3 * 3998, 3)
 
 
 async def test_stats_rebuild_checks_and_repairs_the_rollup(
