@@ -5,7 +5,7 @@ the root and times `Segment.size` as the service computes it (resolvers/marketin
 one COUNT statement each; no customer is loaded into Python):
 - `no tag x`, `ltv <= 10^6`, `recent or many` (a last order in 10 years or at most 2 orders in it):
   every customer of the scale, 10^5 at M, the issue's figure (limit: under 1 s on PostgreSQL at
-  scale M), through a tag anti-join, an aggregate over every order, and an OR of both kinds;
+  scale M), through a tag anti-join, the per-customer order rollup, and an OR of both kinds;
 - `at risk`: RFM AT_RISK or CANNOT_LOSE with a lifetime value over 500 EUR (a selective rule,
   the RFM window over the whole population).
 `--reuse` counts on the data set a previous run generated (generating M takes ~30 min here),
