@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import dataclasses
+import os
 import statistics
 import tempfile
 import time

@@ -43,11 +43,11 @@ def register(sub: Any) -> None:
     tenant_option(p, help="tenant slug, when the email exists in several tenants (default: CANOPY_TENANT)")
     p.set_defaults(func=run_async(token_create))
 
-    stats = sub.add_parser("stats", help="the per-node rollup counters").add_subparsers(dest="action", required=True)
-    p = stats.add_parser("rebuild", help="recompute them from the rows and print the nodes that differed")
+    stats = sub.add_parser("stats", help="the per-node counters and per-customer order rollup").add_subparsers(dest="action", required=True)
+    p = stats.add_parser("rebuild", help="recompute them from the rows and print the nodes/customers that differed")
     tenant_option(p, help="tenant slug (default: CANOPY_TENANT, else every tenant)")
     p.add_argument("--check", action="store_true",
-                   help="only compare: print the nodes that differ, exit 1 if any, write nothing")
+                   help="only compare: print the nodes/customers that differ, exit 1 if any, write nothing")
     p.set_defaults(func=run_async(stats_rebuild))
 
     p = sub.add_parser("schema", help="print the GraphQL SDL")
@@ -113,7 +113,7 @@ async def stats_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     from sqlalchemy import select
 
     from cli.main import MissingData
-    from db import node_stats
+    from db import customer_stats, node_stats
     from db.models.core import Tenant
 
     db = Database(settings.database_url)
@@ -125,8 +125,9 @@ async def stats_rebuild(args: argparse.Namespace, settings: Settings) -> int:
                 if tenant_id is None:
                     raise MissingData(f"no tenant {args.tenant!r}")
             before, after, differed = await node_stats.differences(session, tenant_id)
+            c_before, c_after, c_differed = await customer_stats.differences(session, tenant_id)
             if not args.check:
-                for statement in node_stats.rebuild_sql(tenant_id):
+                for statement in node_stats.rebuild_sql(tenant_id) + customer_stats.rebuild_sql(tenant_id):
                     await session.execute(text(statement))
     finally:
         await db.dispose()
@@ -137,7 +138,12 @@ async def stats_rebuild(args: argparse.Namespace, settings: Settings) -> int:
         print(f"rebuilt the counters of {len(after)} nodes; {len(differed)} differed")
     for tenant, node in differed:
         print(f"  tenant {tenant} node {node}: {before.get((tenant, node), zero)} -> {after.get((tenant, node), zero)}")
-    return 1 if args.check and differed else 0
+    done = "checked" if args.check else "rebuilt"
+    print(f"{done} the order rollup of {len(c_after)} customers; {len(c_differed)} differed from the orders")
+    for tenant, customer in c_differed:
+        print(f"  tenant {tenant} customer {customer}: {c_before.get((tenant, customer))} -> "
+              f"{c_after.get((tenant, customer))}")
+    return 1 if args.check and (differed or c_differed) else 0
 
 
 async def admin_create(args: argparse.Namespace, settings: Settings) -> None:

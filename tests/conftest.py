@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import db.models  # noqa: F401
 from config import Settings
-from db import node_stats, rls
+from db import customer_stats, node_stats, rls
 from db.base import Base
 from db.models.core import Role, Staff
 from db.models.customers import POSTGRES_EXTENSIONS
@@ -61,6 +61,7 @@ async def _sqlite_template(tmp_root: Path) -> Path:
         async with database.engine.begin() as conn:
             await conn.run_sync(Base.metadata.create_all)
             await conn.run_sync(node_stats.install)
+            await conn.run_sync(customer_stats.install)
         await database.dispose()
         _prepared["sqlite"] = path
     return _prepared["sqlite"]
@@ -85,6 +86,7 @@ async def _pg_schema() -> str:
             async with database.engine.begin() as conn:
                 await conn.run_sync(Base.metadata.create_all)
                 await conn.run_sync(node_stats.install)
+                await conn.run_sync(customer_stats.install)
                 await _secure(conn, schema)
             await database.dispose()
     if isinstance(_prepared["pg"], Exception):

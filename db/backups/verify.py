@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db import node_stats
+from db import customer_stats, node_stats
 from db.models.core import Event, Tenant
 from db.models.membership import Membership, PointsEntry, PointsLot
 from db.session import Database
@@ -54,6 +54,15 @@ async def node_counters(session: AsyncSession) -> Check:
     return True, f"node counters: {len(scanned)} nodes equal the row scan ({', '.join(node_stats.COLUMNS)})"
 
 
+async def customer_rollup(session: AsyncSession) -> Check:
+    stored, scanned, differed = await customer_stats.differences(session)
+    if differed:
+        shown = "; ".join(f"tenant {t} customer {c}: {stored.get((t, c))} stored, {scanned.get((t, c))} scanned"
+                          for t, c in differed[:5])
+        return False, f"order rollup: {len(differed)} customers differ from the order scan: {shown}"
+    return True, f"order rollup: {len(scanned)} customers equal the order scan ({', '.join(customer_stats.COLUMNS)})"
+
+
 async def event_log(session: AsyncSession) -> Check:
     """Per tenant the kept events are seq min..max without a gap, and max is the tenant's counter.
 
@@ -81,4 +90,5 @@ async def event_log(session: AsyncSession) -> Check:
 
 async def invariants(db: Database) -> list[Check]:
     async with db.session(all_tenants=True) as session:
-        return [await points_ledger(session), await node_counters(session), await event_log(session)]
+        return [await points_ledger(session), await node_counters(session), await customer_rollup(session),
+                await event_log(session)]

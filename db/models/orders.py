@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Enum, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, TenantScoped, tenant_fk, utcnow
@@ -61,6 +61,26 @@ class Order(TenantScoped, Base):
     refunded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class CustomerOrderStats(Base):
+    """One customer's paid sales (PAID, FULFILLED orders), kept by database triggers
+    (db/customer_stats.py): what segment rules and RFM read instead of every order.
+
+    A row exists exactly when the customer has such orders; `lifetime_value` sums their
+    `total_reporting_minor` as Customer.lifetimeValue does. Not TenantScoped (like NodeStats):
+    readers join it to the customer, whose tenant filter confines it.
+    """
+
+    __tablename__ = "customer_order_stats"
+    __table_args__ = (tenant_fk("customer_id", "customer", ondelete="CASCADE"),)
+
+    tenant_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("tenant.id", ondelete="CASCADE"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    lifetime_value: Mapped[int] = mapped_column(BigInteger)  # minor units of the reporting currency
+    order_count: Mapped[int] = mapped_column(BigInteger)
+    first_order_at: Mapped[datetime]  # placed_at of the earliest and latest of them
+    last_order_at: Mapped[datetime]
 
 
 class OrderLine(TenantScoped, Base):

@@ -59,8 +59,9 @@ REPOINTED: dict[str, Any] = {
     "consents": ConsentRecord,
 }
 # membership: combined below; customer_tag: unioned; campaign_recipient: a launched campaign's
-# audience is a snapshot (its results stay as measured), so it stays with the merged customer.
-HANDLED = {"membership", "customer_tag", "campaign_recipient"}
+# audience is a snapshot (its results stay as measured), so it stays with the merged customer;
+# customer_order_stats: recomputed by the triggers on sales_order as the orders move.
+HANDLED = {"membership", "customer_tag", "campaign_recipient", "customer_order_stats"}
 MAX_MERGED = 20
 FIELDS = {"name": "name", "email": "email", "phone": "phone", "locale": "locale", "nodeId": "node_id",
           "attributes": "attributes"}

@@ -21,6 +21,10 @@ decimal strings in the reporting currency). Exactly one key per node:
 theirs summed in the reporting currency, as Customer.lifetimeValue; a customer without such
 orders has lifetime value 0 and order count 0 (so ranges including 0 match them), and no last
 order (so neither lastOrderBefore nor lastOrderAfter matches them).
+
+Lifetime value, order counts and last order times are read from the per-customer rollup
+(`customer_order_stats`, db/customer_stats.py, kept exact by triggers), not aggregated over
+every order at each count; a customer without a row there has no paid orders.
 """
 
 from __future__ import annotations
@@ -45,11 +49,12 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import aliased
 
 from db.models.consent import ConsentChannel, ConsentPurpose
 from db.models.customers import Customer
 from db.models.membership import Membership
-from db.models.orders import Order
+from db.models.orders import CustomerOrderStats, Order
 from db.models.tree import TierNode, in_subtree
 from resolvers.common import money
 from resolvers.common.errors import DomainError, ErrorCode, Problems
@@ -240,38 +245,56 @@ def _between(column: Any, low: Any, high: Any) -> list[Any]:
     return [*([column >= low] if low is not None else []), *([column <= high] if high is not None else [])]
 
 
-def _sales(*where: Any) -> Any:
-    return select(Order.customer_id).where(Order.status.in_(SALES), *where).group_by(Order.customer_id)
+S = CustomerOrderStats
 
 
-def _including_zero(matched: Any, low: Any, high: Any, *where: Any) -> ColumnElement[bool]:
-    """Customers whose aggregate matched, plus those without sales when the range includes 0.
+def _has_stats(*where: Any) -> Any:
+    """Customers whose rollup row (db/customer_stats.py) matches: a semi-join on its primary key."""
+    return (select(S.customer_id).where(S.tenant_id == Customer.tenant_id, S.customer_id == Customer.id, *where)
+            .correlate(Customer).exists())
 
-    "Without sales" is a correlated NOT EXISTS (one probe of ix_sales_order_customer per
-    customer): NOT IN over the orders becomes a plain, unhashed subplan on PostgreSQL once the
-    ids outgrow work_mem, quadratic at scale M."""
+
+def _in_range(matches: Any, low: Any, high: Any) -> ColumnElement[bool]:
+    """Customers whose aggregate lies in [low, high]. `matches(test)` is the condition on a rollup
+    row that its aggregate passes `test`. A customer without a row has every aggregate 0, so a
+    range including 0 is "no row with the aggregate above high", a hash anti-join."""
     if low is not None and low > 0:
-        return Customer.id.in_(matched)
+        return _has_stats(matches(lambda a: and_(*_between(a, low, high))))
     if high is None:
         return true()  # [0, ∞): counts and paid sums are never negative, so everyone
-    buyers = (select(Order.id).where(Order.customer_id == Customer.id, Order.status.in_(SALES), *where)
-              .correlate(Customer))
-    return or_(Customer.id.in_(matched), ~buyers.exists())
+    return ~_has_stats(matches(lambda a: a > high))
 
 
 def _lifetime(value: dict[str, Any], ctx: Context) -> ColumnElement[bool]:
     low, high = (None if value[k] is None else money.to_minor(Decimal(value[k]), ctx.currency, "lifetimeValue")
                  for k in ("min", "max"))
-    matched = _sales().having(and_(true(), *_between(func.sum(Order.total_reporting_minor), low, high)))
-    return _including_zero(matched, low, high)
+    return _in_range(lambda test: test(S.lifetime_value), low, high)
 
 
 def _order_count(value: dict[str, Any], ctx: Context) -> ColumnElement[bool]:
+    """Paid orders placed in [since, until). The rollup's count when the window holds all of the
+    customer's sales (all-time: always); counted from ix_sales_order_customer only for customers
+    with sales on both sides of a bound. A window holding none of them counts 0, which no test
+    passes (a test is a range above 0, or "above max")."""
     since = ctx.now - timedelta(days=value["withinDays"]) if value.get("withinDays") else _parse(value.get("since"))
     until = _parse(value.get("until"))
+    inside = [*([S.first_order_at >= since] if since else []), *([S.last_order_at < until] if until else [])]
+    if not inside:
+        return _in_range(lambda test: test(S.order_count), value["min"], value["max"])
     window = [*([Order.placed_at >= since] if since else []), *([Order.placed_at < until] if until else [])]
-    matched = _sales(*window).having(and_(true(), *_between(func.count(Order.id), value["min"], value["max"])))
-    return _including_zero(matched, value["min"], value["max"], *window)
+    inner = aliased(S)  # not the row the outer EXISTS tests
+    straddles = [*([and_(inner.first_order_at < since, inner.last_order_at >= since)] if since else []),
+                 *([and_(inner.first_order_at < until, inner.last_order_at >= until)] if until else [])]
+    # An uncorrelated IN, hashed once: the planner costs it by its few straddling customers, where
+    # a per-row count would be costed (and JIT-compiled on PostgreSQL) as if run for every row.
+    straddling = (select(Order.customer_id)
+                  .join(inner, and_(inner.tenant_id == Order.tenant_id, inner.customer_id == Order.customer_id))
+                  .where(or_(*straddles), Order.status.in_(SALES), *window).group_by(Order.customer_id))
+
+    def matches(test: Any) -> ColumnElement[bool]:
+        return or_(and_(*inside, test(S.order_count)),
+                   S.customer_id.in_(straddling.having(test(func.count(Order.id)))))
+    return _in_range(matches, value["min"], value["max"])
 
 
 def _parse(value: str | None) -> datetime | None:
@@ -280,11 +303,11 @@ def _parse(value: str | None) -> datetime | None:
 
 def _last_order(op: str) -> Any:
     def build(value: Any, ctx: Context) -> ColumnElement[bool]:
-        last = func.max(Order.placed_at)
+        last = S.last_order_at
         if op == "within":
-            return Customer.id.in_(_sales().having(last >= ctx.now - timedelta(days=value)))
+            return _has_stats(last >= ctx.now - timedelta(days=value))
         moment = _parse(value)
-        return Customer.id.in_(_sales().having(last < moment if op == "before" else last >= moment))
+        return _has_stats(last < moment if op == "before" else last >= moment)
     return build
 
 

@@ -33,12 +33,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, func, literal_column, select
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
 from db.models.customers import Customer
-from db.models.orders import Order
+from db.models.orders import CustomerOrderStats, Order
 from db.models.tree import TierNode, in_subtree
 from resolvers.common.viewer import Viewer
 from resolvers.orders.queries import SALES
@@ -94,19 +104,32 @@ def _between(column: Any, low: int, high: int) -> Any:
 
 def scored(path: str, as_of: datetime) -> Any:
     """A subquery: one row per customer of the population with its scores and segment."""
-    per_customer = (
+    # From the rollup (db/customer_stats.py) for customers whose last sale is placed by as_of (all
+    # of it counts: everyone, as of now); from their orders for the few with sales after as_of.
+    stats = CustomerOrderStats
+    in_population = (
+        select(stats)
+        .join(Customer, and_(Customer.tenant_id == stats.tenant_id, Customer.id == stats.customer_id))
+        .join(TierNode, TierNode.id == Customer.node_id)
+        .where(in_subtree(TierNode.path, path), stats.first_order_at <= as_of)
+        .subquery()
+    )
+    p = in_population.c
+    whole = select(p.customer_id, p.last_order_at, p.order_count.label("orders"),
+                   p.lifetime_value.label("monetary_minor")).where(p.last_order_at <= as_of)
+    partly = (
         select(
             Order.customer_id.label("customer_id"),
             func.max(Order.placed_at).label("last_order_at"),
             func.count(Order.id).label("orders"),
-            func.sum(Order.total_reporting_minor).label("monetary_minor"),
+            # bigint like the rollup's column (PostgreSQL's sum is numeric, slower to rank)
+            cast(func.sum(Order.total_reporting_minor), BigInteger).label("monetary_minor"),
         )
-        .join(Customer, Customer.id == Order.customer_id)
-        .join(TierNode, TierNode.id == Customer.node_id)
-        .where(in_subtree(TierNode.path, path), Order.status.in_(SALES), Order.placed_at <= as_of)
+        .join(in_population, and_(p.tenant_id == Order.tenant_id, p.customer_id == Order.customer_id))
+        .where(p.last_order_at > as_of, Order.status.in_(SALES), Order.placed_at <= as_of)
         .group_by(Order.customer_id)
-        .subquery()
     )
+    per_customer = union_all(whole, partly).subquery()
     c = per_customer.c
     five = literal_column("5")
     tiles = select(

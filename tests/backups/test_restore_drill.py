@@ -75,7 +75,7 @@ async def test_backup_under_write_load_restores_every_acknowledged_write(
     assert await run_cli(["restore", str(backup)], target, monkeypatch) == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     for line in ("checksum: sha256", "ok        row counts", "ok        points ledger",
-                 "ok        node counters", "ok        event log", "every check passed"):
+                 "ok        node counters", "ok        order rollup", "ok        event log", "every check passed"):
         assert line in out, out
     assert "MISMATCH" not in out
     # ...and holds every write acknowledged before the backup started

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from cli.bulk import import_into
 from cli.main import UserFacingError
 from db.models.core import Event
+from db.models.customers import Customer
 from db.models.orders import Order, OrderStatus
 from tests.bulk.conftest import audit_and_events, cli_args, write
 from tests.conftest import Api, Tenant
+from tests.orders.test_customer_stats import assert_exact
 
 CUSTOMERS = "externalRef,node,name\nC1,DE-01,Anna\nC2,FR-01,Bruno\n"
 LINES = [{"sku": "A-1", "name": "Shirt", "quantity": 2, "unitPrice": "19.90"},
@@ -93,6 +95,27 @@ async def test_status_changes_apply_and_content_changes_conflict(
     async with api.db.session(tenant_id=tenant.id) as session:
         new = (await session.scalars(select(Event.type).where(Event.seq > events))).all()
     assert new == ["ORDER_REFUNDED"]
+
+
+async def test_imported_orders_and_their_status_changes_keep_the_order_rollup_exact(
+    api: Api, tenant: Tenant, customers: None, tmp_path: Path
+) -> None:
+    # given imported sales and non-sales of two customers
+    await import_into(api.db, cli_args(["import", "orders", str(write(tmp_path / "a.jsonl", _jsonl([
+        _order("O1"), _order("O2", "FULFILLED", placedAt="2025-11-01T10:00:00Z"), _order("O3", "PENDING"),
+        _order("O4", customer="C2", store="FR-01"), _order("O5", "REFUNDED", customer="C2", store="FR-01"),
+    ])))]))
+    async with api.db.session(tenant_id=tenant.id) as session:
+        ids = {ref: cid for ref, cid in (await session.execute(select(Customer.external_ref, Customer.id))).all()}
+    rows = await assert_exact(api, tenant.id, list(ids.values()))
+    assert rows[ids["C1"]][:2] == (8860, 2) and rows[ids["C2"]][:2] == (4430, 1)
+    # when a re-import moves statuses: C1's pending one paid, C2's sale refunded
+    await import_into(api.db, cli_args(["import", "orders", str(write(tmp_path / "b.jsonl", _jsonl([
+        _order("O3", "PAID"), _order("O4", "REFUNDED", customer="C2", store="FR-01"),
+    ])))]))
+    # then
+    rows = await assert_exact(api, tenant.id, list(ids.values()))
+    assert rows[ids["C1"]][:2] == (3 * 4430, 3) and ids["C2"] not in rows
 
 
 async def test_orders_dry_run_writes_nothing(

@@ -184,3 +184,35 @@ async def test_update_and_delete(api: Api, world: World) -> None:
     assert denied["errors"][0]["code"] == "FORBIDDEN"
     assert (await api.ok(DELETE, {"id": created["id"]}))["deleteSegment"] == {"deletedId": created["id"], "errors": []}
     assert (await api.ok(DELETE, {"id": created["id"]}))["deleteSegment"]["errors"] == [{"field": ["id"], "code": "NOT_FOUND"}]
+
+
+async def test_order_count_windows_match_brute_force_on_every_side_of_their_bounds(api: Api, world: World) -> None:
+    """The rollup answers windows holding all or none of a customer's sales; customers with sales
+    on both sides of a bound are counted from their orders (resolvers/marketing/rules.py)."""
+    hq = gid("TierNode", world.chain.nodes["HQ"].id)
+    since, until = datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 15, tzinfo=UTC)
+    n = lambda c, *w: len(_sales(world, c.id, *w))  # noqa: E731
+    recent = utcnow() - timedelta(days=120)
+    cases = [
+        ("all-time 2+", {"orderCount": {"min": 2}}, lambda c: n(c) >= 2),
+        ("all-time up to 1", {"orderCount": {"max": 1}}, lambda c: n(c) <= 1),
+        ("since, 1 to 2", {"orderCount": {"min": 1, "max": 2, "since": since.isoformat()}},
+         lambda c: 1 <= n(c, since) <= 2),
+        ("until, up to 1", {"orderCount": {"max": 1, "until": until.isoformat()}}, lambda c: n(c, None, until) <= 1),
+        ("period, up to 1", {"orderCount": {"max": 1, "since": since.isoformat(), "until": until.isoformat()}},
+         lambda c: n(c, since, until) <= 1),
+        ("120 days, 1+", {"orderCount": {"min": 1, "withinDays": 120}}, lambda c: n(c, recent) >= 1),
+        ("or of windows", {"or": [{"orderCount": {"max": 0, "withinDays": 120}},
+                                  {"orderCount": {"min": 2, "since": since.isoformat(), "until": until.isoformat()}}]},
+         lambda c: n(c, recent) == 0 or n(c, since, until) >= 2),
+    ]
+    straddling = {c.id for c in world.chain.customers
+                  if 0 < n(c, since) < n(c) or 0 < n(c, None, until) < n(c)}
+    assert straddling, "no customer has sales on both sides of a bound: the test proves nothing"
+    for name, rule, predicate in cases:
+        payload = (await api.ok(CREATE, {"name": name, "node": hq, "rule": rule}))["createSegment"]
+        assert payload["errors"] == [], (name, payload)
+        got = {e["node"]["externalRef"] for e in payload["segment"]["customers"]["edges"]}
+        expected = _ids(world, predicate)
+        assert got == expected, name
+        assert payload["segment"]["size"] == len(expected), name
