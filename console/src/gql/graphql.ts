@@ -51,12 +51,18 @@ export type ErrorCode =
   | 'NOT_FOUND';
 
 export type EventType =
+  | 'CAMPAIGN_CANCELLED'
+  | 'CAMPAIGN_CREATED'
+  | 'CAMPAIGN_LAUNCHED'
+  | 'CONSENT_CHANGED'
   | 'COUPON_ISSUED'
   | 'COUPON_REDEEMED'
   | 'CUSTOMER_CREATED'
   | 'CUSTOMER_ERASED'
+  | 'CUSTOMER_MERGED'
   | 'CUSTOMER_UPDATED'
   | 'INTERACTION_LOGGED'
+  | 'MESSAGE_SENT'
   | 'OPPORTUNITY_CREATED'
   | 'OPPORTUNITY_LOST'
   | 'OPPORTUNITY_STAGE_CHANGED'
@@ -67,6 +73,9 @@ export type EventType =
   | 'ORDER_PLACED'
   | 'ORDER_REFUNDED'
   | 'POINTS_CHANGED'
+  | 'SEGMENT_CREATED'
+  | 'SEGMENT_DELETED'
+  | 'SEGMENT_UPDATED'
   | 'TICKET_OPENED'
   | 'TICKET_UPDATED'
   | 'TIER_CHANGED'
@@ -118,6 +127,7 @@ export type PointsReason =
   | 'ADJUST'
   | 'EARN'
   | 'EXPIRE'
+  | 'MERGE'
   | 'REDEEM'
   | 'REFUND';
 
@@ -187,6 +197,7 @@ export type TreeChildrenQueryVariables = Exact<{
 export type TreeChildrenQuery = { node:
     | { __typename: 'ApiToken' }
     | { __typename: 'AuditEntry' }
+    | { __typename: 'Campaign' }
     | { __typename: 'Coupon' }
     | { __typename: 'Customer' }
     | { __typename: 'Interaction' }
@@ -197,6 +208,7 @@ export type TreeChildrenQuery = { node:
     | { __typename: 'Order' }
     | { __typename: 'Pipeline' }
     | { __typename: 'PointsEntry' }
+    | { __typename: 'Segment' }
     | { __typename: 'Staff' }
     | { __typename: 'Task' }
     | { __typename: 'Ticket' }
@@ -213,6 +225,7 @@ export type NodeSettingsQueryVariables = Exact<{
 export type NodeSettingsQuery = { node:
     | { __typename: 'ApiToken' }
     | { __typename: 'AuditEntry' }
+    | { __typename: 'Campaign' }
     | { __typename: 'Coupon' }
     | { __typename: 'Customer' }
     | { __typename: 'Interaction' }
@@ -223,6 +236,7 @@ export type NodeSettingsQuery = { node:
     | { __typename: 'Order' }
     | { __typename: 'Pipeline' }
     | { __typename: 'PointsEntry' }
+    | { __typename: 'Segment' }
     | { __typename: 'Staff' }
     | { __typename: 'Task' }
     | { __typename: 'Ticket' }
@@ -304,6 +318,7 @@ export type EventsSubscriptionVariables = Exact<{
 export type EventsSubscription = { events: { cursor: string, type: EventType, occurredAt: string, node: { id: string, name: string } | null, subject:
       | { __typename: 'ApiToken', id: string }
       | { __typename: 'AuditEntry', id: string }
+      | { __typename: 'Campaign', id: string }
       | { __typename: 'Coupon', id: string }
       | { __typename: 'Customer', name: string, id: string }
       | { __typename: 'Interaction', summary: string, id: string, customer: { id: string, name: string } }
@@ -314,6 +329,7 @@ export type EventsSubscription = { events: { cursor: string, type: EventType, oc
       | { __typename: 'Order', number: string, id: string }
       | { __typename: 'Pipeline', id: string }
       | { __typename: 'PointsEntry', id: string }
+      | { __typename: 'Segment', id: string }
       | { __typename: 'Staff', id: string }
       | { __typename: 'Task', id: string }
       | { __typename: 'Ticket', number: string, subject: string, id: string }
