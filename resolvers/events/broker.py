@@ -62,9 +62,9 @@ class Subscriber:
     overflowed: bool = False
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def offer(self, first: int, last: int, entries: Sequence[LogEntry]) -> bool:
-        """Queue what matches; past the limit drop everything (memory stays bounded)."""
-        matching = [e for e in entries if self.flt.matches(e)]
+    def offer(self, first: int, last: int, matching: Sequence[LogEntry]) -> bool:
+        """Queue the entries of (first..last] that match this subscriber's filter (the feed filters
+        once per distinct filter); past the limit drop everything (memory stays bounded)."""
         if self.pending + len(matching) > self.limit:
             self.overflowed = True
             self.batches.clear()
@@ -76,7 +76,7 @@ class Subscriber:
             tail.entries.extend(matching)
             tail.last = last
         else:
-            self.batches.append(Batch(first, last, matching))
+            self.batches.append(Batch(first, last, list(matching)))  # its own list: a tail grows
         self.pending += len(matching)
         self.wake.set()
         return True
@@ -258,8 +258,14 @@ class Broker:
                     break
                 first, feed.head = feed.head + 1, page[-1].seq
                 feed.target = max(feed.target, feed.head)
+                # Subscribers mostly share a few filters (a role's scope, the types they ask for):
+                # filtering per subscriber was 5 % of the server's CPU with 1,000 of them.
+                matched: dict[EventFilter, list[LogEntry]] = {}
                 for sub in list(feed.subscribers):
-                    if not sub.offer(first, feed.head, page):
+                    matching = matched.get(sub.flt)
+                    if matching is None:
+                        matching = matched[sub.flt] = [e for e in page if sub.flt.matches(e)]
+                    if not sub.offer(first, feed.head, matching):
                         feed.subscribers.discard(sub)
 
     async def _poll(self) -> None:
