@@ -181,3 +181,15 @@ async def test_rotation_rekeys_customers_written_before_encryption_while_they_ch
         assert [e["node"]["id"] for e in found] == [gid], phone
     assert await _found(api, "EARLY3@example.org") == ["Early 3"]
     assert await _found(api, "early3@") == []
+
+
+async def test_email_shaped_searches_never_fault(api: Api, tenant: Tenant, chain: Chain, keyring: crypto.Keyring) -> None:
+    await _create(api, chain, "Edge Case", email="edge@example.org")
+    for search in ("@", "a@", "@b", "a@b", "a@@b.org", "x" * 400 + "@example.org", "edge@example.org\x00",
+                   "ed ge@example.org", "edge@exämple.org", "+" * 50 + "@x.org"):
+        body = await api.post(SEARCH, {"search": search})
+        codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+        assert "INTERNAL" not in codes, (search, body)
+        if not codes:
+            assert body["data"]["customers"]["edges"] == [], search
+    assert await _found(api, " EDGE@example.org ") == ["Edge Case"]

@@ -335,3 +335,14 @@ async def test_only_campaign_writers_in_scope_cancel(api: Api, tenant: Tenant) -
     assert denied["campaign"] is None and denied["errors"][0]["code"] == "FORBIDDEN"
     assert hidden == missing == {"campaign": None, "errors": [{"field": ["id"], "code": "NOT_FOUND"}]}
     assert status["node"]["status"] == "LAUNCHED"
+
+
+@pytest.mark.parametrize("bad", ["", "zzz", "Q2FtcGFpZ246", "Q2FtcGFpZ246LTE=", to_global_id("Customer", 1),
+                                 to_global_id("Campaign", 2**80), "x" * 10_000, "Q2Ft\x00cGFpZ24="])
+async def test_cancel_with_a_bad_id_is_a_typed_error(api: Api, tenant: Tenant, bad: str) -> None:
+    body = await api.post(CANCEL, {"id": bad})
+    payload = (body.get("data") or {}).get("cancelCampaign")
+    codes = [e["code"] for e in payload["errors"]] if payload else \
+        [e["extensions"]["code"] for e in body["errors"]]
+    assert codes and "INTERNAL" not in codes, body
+    assert set(codes) <= {"NOT_FOUND", "INVALID", "BAD_USER_INPUT"}, body
