@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, case, insert, select, update
@@ -25,7 +26,6 @@ from db.outbox import emit
 from resolvers.common.errors import DomainError, ErrorCode, Problems, not_found
 from resolvers.common.lengths import check_text
 from resolvers.common.permissions import require
-from resolvers.common.shapes import ShapeCache
 from resolvers.common.viewer import Viewer
 from resolvers.marketing import segments
 from resolvers.membership.programs import check_positive
@@ -201,6 +201,7 @@ async def launch_campaign(session: AsyncSession, viewer: Viewer, *, campaign_id:
 
 
 
+@cache
 def _received() -> Any:
     """Built once (the bot's card asks per lookup): customers, scope and states as parameters."""
     return (
@@ -214,15 +215,12 @@ def _received() -> Any:
     )
 
 
-_RECEIVED = ShapeCache(limit=1)
-
-
 async def recipients_received(session: AsyncSession, viewer: Viewer, customer_ids: list[int]) -> list[list[Any]]:
     """Per customer, the (recipient, campaign) pairs of campaigns that reached them (a coupon or an
     email sent), newest first, among campaigns in the viewer's scope; one statement."""
     require(viewer, "campaign.read")
     path = viewer.scope_path
-    rows = (await session.execute(_RECEIVED.get("received", _received), {
+    rows = (await session.execute(_received(), {
         "ids": sorted(set(customer_ids)), "low": path, "high": path[:-1] + "0"})).all()
     found: dict[int, list[Any]] = {}
     for recipient, campaign in rows:

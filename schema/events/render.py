@@ -27,6 +27,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from db.models.core import Role
 from resolvers.common.viewer import Viewer
+from schema.by_identity import ByIdentity
 
 RENDERED_MAX = 4096  # (audience, event) results kept; a burst of events is far smaller
 _IDENTITY_ROLES = frozenset({Role.INTEGRATOR})
@@ -164,27 +165,8 @@ class _RenderedHit:
         return self.result
 
 
-class _Encoded:
-    """The JSON of result data sent to many sockets, by the identity of the (shared) data.
-    Each entry holds its data, so an id is never reused while it is a key."""
-
-    def __init__(self) -> None:
-        self.texts: OrderedDict[int, tuple[Any, str]] = OrderedDict()
-        self.encodings = 0
-
-    def data(self, data: Any) -> str:
-        found = self.texts.get(id(data))
-        if found is not None and found[0] is data:
-            return found[1]
-        self.encodings += 1
-        text = orjson.dumps(data).decode()
-        self.texts[id(data)] = (data, text)
-        if len(self.texts) > RENDERED_MAX:
-            self.texts.popitem(last=False)
-        return text
-
-
-ENCODED = _Encoded()
+# The JSON of result data sent to many sockets, by the identity of the (shared) data.
+ENCODED = ByIdentity(lambda data: orjson.dumps(data).decode(), RENDERED_MAX)
 
 
 def encode_message(message: Any) -> str:
@@ -196,4 +178,4 @@ def encode_message(message: Any) -> str:
         return orjson.dumps(message).decode()
     rest = "".join(f",{orjson.dumps(k).decode()}:{orjson.dumps(v).decode()}" for k, v in payload.items() if k != "data")
     return (f'{{"id":{orjson.dumps(message["id"]).decode()},"type":"next",'
-            f'"payload":{{"data":{ENCODED.data(payload["data"])}{rest}}}}}')
+            f'"payload":{{"data":{ENCODED(payload["data"])}{rest}}}}}')

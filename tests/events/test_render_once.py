@@ -32,14 +32,14 @@ async def test_an_audience_shares_one_execution_and_one_encoding(api: Api, tenan
         await asyncio.sleep(0.3)  # every stream has replayed and is live
         for i, ws in enumerate(admins):
             await ws.events(3 - i % 4)  # the replayed part
-        executions, encodings = RENDERED.executions, ENCODED.encodings
+        executions, encodings = RENDERED.executions, ENCODED.derived
         # when: one event
         await add_customer(api, tenant, tree, "A1", email="ada@example.com", phone="+4915112345678")
         got = [(await ws.events(1))[0] for ws in admins]
         masked = [(await ws.events(1))[0] for ws in others]
     # then: two audiences, each executed and encoded once, each with its own view
     assert RENDERED.executions - executions == 2
-    assert ENCODED.encodings - encodings == 2
+    assert ENCODED.derived - encodings == 2
     assert {e["cursor"] for e in got + masked} == {"4"}
     assert all(e["data"]["email"] == "ada@example.com" for e in got)
     assert all(e["subject"] == {"name": "Ada", "email": "ada@example.com"} for e in got)
