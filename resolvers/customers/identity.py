@@ -48,13 +48,17 @@ def name_key(name: str | None) -> str | None:
     return " ".join(sorted(words))[:200] or None
 
 
+# The blind indexes' purposes (mixed into their HMACs): what writers store and lookups compare.
+EMAIL_INDEX, PHONE_INDEX, MAILBOX_INDEX = "customer.email", "customer.phone", "customer.email_key"
+
+
 def keys_of(name: str | None, email: str | None, phone: str | None) -> dict[str, str | None]:
     """The stored match and lookup keys of a customer's (normalised) name, email and phone."""
     return {
-        "email_key": crypto.blind("customer.email_key", email_key(email)),
+        "email_key": crypto.blind(MAILBOX_INDEX, email_key(email)),
         "name_key": name_key(name),
-        "email_bidx": crypto.blind("customer.email", email.lower() if email else None),
-        "phone_bidx": crypto.blind("customer.phone", phone or None),
+        "email_bidx": crypto.blind(EMAIL_INDEX, email.lower() if email else None),
+        "phone_bidx": crypto.blind(PHONE_INDEX, phone or None),
     }
 
 
@@ -66,9 +70,9 @@ def set_keys(customer: Any) -> None:
 
 def email_lookup(email: str) -> list[str]:
     """The email_bidx values an exact lookup of this (normalised) email matches."""
-    return crypto.blind_candidates("customer.email", email.lower())
+    return crypto.blind_candidates(EMAIL_INDEX, email.lower())
 
 
 def phone_lookup(phone: str) -> list[str]:
     """The phone_bidx values an exact lookup of this E.164 phone matches."""
-    return crypto.blind_candidates("customer.phone", phone)
+    return crypto.blind_candidates(PHONE_INDEX, phone)
