@@ -5,7 +5,9 @@ transport, app started) and reports CPU ms (time.process_time) per operation, me
 `--repeat` rounds of `--n` operations each:
 - the bench's page of 100 customers (bench/limits.py) and the same rows by raw SQL + json
   (their ratio is bench.run's "GraphQL overhead" row without HTTP and the client's cost);
-- the bot's FindCard (bots/operations/find_card.graphql) by phone, as a SALES member.
+- the bot's FindCard (bots/operations/find_card.graphql) by phone, as a SALES member;
+- the peer rows (bench/peers.py): the page by `schema.execute` without HTTP, beside bare
+  strawberry and bare graphql-core over the same rows.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from types import SimpleNamespace
 
 import httpx
 
-from bench import limits
+from bench import limits, peers
 from bench.generate import SCALES, generate
 from db.session import Database
 
@@ -89,10 +91,15 @@ async def main_async(scale: str, n: int, repeat: int, profile: str | None = None
                 page_ms = await cpu_ms(page, n, repeat)
                 raw_ms = await cpu_ms(raw, n, repeat)
                 lookup_ms = await cpu_ms(lookup, n * 4, repeat)
+                peer_figures: dict[str, object] = {}
+                await peers.bench_peers(db, gen.tenant_id, gen.admin_token, peer_figures)
         await db.dispose()
     print(f"page of 100: {page_ms:.1f} CPU ms; raw SQL + json: {raw_ms:.1f} CPU ms; "
           f"ratio {page_ms / raw_ms:.2f}x")
     print(f"FindCard: {lookup_ms:.2f} CPU ms per lookup")
+    print("peers, schema.execute in process (no HTTP), the same run:")
+    for name, figure, note in peers.rows(peer_figures):
+        print(f"  {name}: {figure} ({note})")
 
 
 def main() -> None:

@@ -20,6 +20,8 @@ from typing import Any
 # Cheap argon2 for every password the tests hash, here and in processes they start;
 # set before resolvers.core.auth builds its hasher (tests/core/test_password_hash.py checks the default).
 os.environ["CANOPY_TEST_FAST_PASSWORD_HASH"] = "1"
+# Every planned completion is also completed by graphql-core alone and compared (schema/plan.py).
+os.environ.setdefault("CANOPY_PLAN_VERIFY", "1")
 
 import httpx
 import pytest
@@ -280,3 +282,13 @@ def _encryption_off_after() -> Iterator[None]:
     from db import crypto
 
     crypto.configure(None)
+
+
+@pytest.fixture(autouse=True)
+def _plans_agree() -> Iterator[None]:
+    """Fails the test whose requests got a planned result that graphql-core's differs from."""
+    from schema import plan
+
+    plan.MISMATCHES.clear()
+    yield
+    assert not plan.MISMATCHES, plan.MISMATCHES[:3]

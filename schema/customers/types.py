@@ -159,7 +159,7 @@ async def prefetch_page(info: Info, customers: list[Customer]) -> None:
     if not customers:
         return
     ctx = info.context
-    fields = {f.name.value: f for f in selected(info, "edges", "node") if f.name.value in _PREFETCHED}
+    fields = {name for name in _PREFETCHED if selected(info, "edges", "node", name)}
     if not fields:
         return
     rows = [c.row for c in customers]

@@ -23,11 +23,11 @@ from typing import Any
 import orjson
 from graphql import ExecutionResult, OperationDefinitionNode, VariableNode, visit
 from graphql.language import Visitor
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from db.models.core import Role
 from resolvers.common.viewer import Viewer
 from schema.by_identity import ByIdentity
+from schema.plan import PlannedExecutor
 
 RENDERED_MAX = 4096  # (audience, event) results kept; a burst of events is far smaller
 _IDENTITY_ROLES = frozenset({Role.INTEGRATOR})
@@ -91,8 +91,9 @@ def _document_key(operation: OperationDefinitionNode, variables: dict[str, Any])
     return source, name, orjson.dumps(kept, option=orjson.OPT_SORT_KEYS, default=str)
 
 
-class CanopyExecutor(StrawberryGraphQLCoreExecutionContext):
-    """strawberry's executor; per-event executions of an event subscription are shared."""
+class CanopyExecutor(PlannedExecutor):
+    """The schema's executor (planned, schema/plan.py); per-event executions of an event
+    subscription are shared."""
 
     _render_key: tuple[Any, ...] | None = None
 

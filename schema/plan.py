@@ -1,0 +1,365 @@
+"""Planned execution: an object's selection set completed by nested closures, not field by field.
+
+graphql-core completes every field of every row through `execute_field`: a resolve info, the
+argument values, strawberry's resolver wrapper and Info, then `complete_value` down the type.
+For a selection set whose fields are all attribute reads or synchronous resolvers, that walk is
+the same for every row, so it is compiled once per (operation, type, field nodes) into a tree of
+closures that read the values and build the result dicts directly (docs/performance.md, "Planned
+execution"). Per execution, each resolver field's arguments are coerced and its Info built once,
+not once per row.
+
+A plan never decides anything the executor would decide differently: whenever a value is not
+plain (a resolver returned an awaitable, a non-null field is null, a scalar does not coerce, an
+exception, a failed `is_type_of`) the plan gives up on that object and graphql-core completes it
+from the same value, so results and errors are the executor's own. What is never planned: abstract
+types (interfaces, unions), async resolvers, fields with strawberry field extensions, @defer and
+fragment arguments, and any schema with resolver middleware. `CANOPY_PLAN_VERIFY=1` (the test
+suite) completes every planned object both ways and fails on any difference.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import decimal
+import inspect
+import os
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import orjson
+from graphql import (
+    GraphQLList,
+    GraphQLObjectType,
+    OperationDefinitionNode,
+    Undefined,
+    is_leaf_type,
+    is_list_type,
+    is_non_null_type,
+    is_object_type,
+)
+from graphql.execution.executor import CollectedErrors
+from graphql.execution.values import get_argument_values
+from graphql.language import Visitor, visit
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.arguments import convert_arguments
+
+PLANS_MAX = 4096
+VERIFY = os.environ.get("CANOPY_PLAN_VERIFY") == "1"
+MISMATCHES: list[str] = []  # what the test suite's fixture reads in verify mode
+
+
+class Bail(Exception):
+    """A value the plan does not complete itself: graphql-core completes that object instead."""
+
+
+Complete = Callable[[Any, Any], Any]  # (value, executor) -> the completed JSON value
+
+
+class _HasDirectives(Visitor):
+    found = False
+
+    def enter_directive(self, *_args: Any) -> Any:
+        self.found = True
+        return self.BREAK
+
+
+def _uses_directives(operation: OperationDefinitionNode, fragments: Mapping[str, Any]) -> bool:
+    """@skip/@include change the collected fields with the variables: such plans are per execution."""
+    for node in (operation, *fragments.values()):
+        seen = _HasDirectives()
+        visit(getattr(node, "definition", node), seen)
+        if seen.found:
+            return True
+    return False
+
+
+class Planner:
+    """Plans by (operation, type, field nodes); an operation's nodes live as long as its plans."""
+
+    def __init__(self) -> None:
+        self.plans: OrderedDict[tuple[int, ...], tuple[Any, Complete | None]] = OrderedDict()
+        self.per_operation: OrderedDict[int, tuple[OperationDefinitionNode, bool]] = OrderedDict()
+        self.compiled = 0  # what tests and the bench read: plans built, plans that completed a value
+        self.used = 0
+
+    def shared(self, executor: Any) -> bool:
+        operation = executor.operation
+        found = self.per_operation.get(id(operation))
+        if found is None or found[0] is not operation:
+            found = (operation, not _uses_directives(operation, executor.fragments))
+            self.per_operation[id(operation)] = found
+            if len(self.per_operation) > PLANS_MAX:
+                self.per_operation.popitem(last=False)
+        return found[1]
+
+    def plan(self, executor: Any, return_type: GraphQLObjectType | GraphQLList[Any], details: Any) -> Complete | None:
+        """The completion of `details` of `return_type`, or None where the executor must do it."""
+        local = executor.__dict__.setdefault("_plans", {})
+        key = (id(return_type), id(details))
+        found = local.get(key)
+        if found is not None:
+            return found[1]
+        shared = self.shared(executor)
+        nodes = tuple(d.node for d in details)
+        gkey = (id(executor.operation), id(return_type), *map(id, nodes))
+        entry = self.plans.get(gkey) if shared else None
+        if entry is not None and entry[0][0] is executor.operation and entry[0][1] == nodes:
+            plan = entry[1]
+        else:
+            plan = _Compiler(executor).value(return_type, details)
+            self.compiled += 1
+            if shared:
+                self.plans[gkey] = ((executor.operation, nodes), plan)
+                if len(self.plans) > PLANS_MAX:
+                    self.plans.popitem(last=False)
+        local[key] = (details, plan)
+        return plan
+
+
+PLANNER = Planner()
+
+
+class _Compiler:
+    def __init__(self, executor: Any) -> None:
+        self.executor = executor
+        strawberry_schema = executor.schema._strawberry_schema  # noqa: SLF001
+        self.converter = strawberry_schema.schema_converter
+        self.default_resolver = strawberry_schema.config.default_resolver
+        self.handlers = bool(strawberry_schema.exception_handlers)
+
+    def value(self, gtype: Any, details: Any) -> Complete | None:
+        if is_non_null_type(gtype):
+            inner = self.value(gtype.of_type, details)
+            return None if inner is None else _non_null(inner)
+        if is_list_type(gtype):
+            inner = self.value(gtype.of_type, details)
+            return None if inner is None else _list(inner)
+        if is_leaf_type(gtype):
+            return _leaf(gtype)
+        if is_object_type(gtype):
+            return self.object(gtype, details)
+        return None  # an interface or union: its runtime type is the executor's to resolve
+
+    def object(self, gtype: GraphQLObjectType, details: Any) -> Complete | None:
+        if any(d.defer_usage is not None or d.fragment_variable_values is not None for d in details):
+            return None
+        grouped, defers, _forbidden = self.executor.collect_subfields(gtype, details)
+        if defers:
+            return None
+        fields: list[tuple[str, Callable[[Any, Any], Any], Complete]] = []
+        for key, sub in grouped.items():
+            if any(d.defer_usage is not None or d.fragment_variable_values is not None for d in sub):
+                return None
+            name = sub[0].node.name.value
+            if name == "__typename":
+                type_name = gtype.name
+                fields.append((key, lambda _src, _ex, n=type_name: n, _identity))
+                continue
+            definition = gtype.fields.get(name)
+            if definition is None:
+                return None
+            resolve = self.resolver(gtype, definition, sub)
+            complete = self.value(definition.type, sub) if resolve is not None else None
+            if complete is None:
+                return None
+            fields.append((key, resolve, complete))
+        return _object(gtype.is_type_of, tuple(fields))
+
+    def resolver(self, gtype: GraphQLObjectType, definition: Any, sub: Any) -> Callable[[Any, Any], Any] | None:
+        field = definition.extensions.get("strawberry-definition")
+        if field is None or field.extensions or definition.resolve is None:
+            return None
+        if getattr(definition.resolve, "_is_default", False):
+            name, read = field.python_name, self.default_resolver
+
+            def attribute(src: Any, executor: Any) -> Any:
+                value = read(src, name)
+                return value if type(value) in _PLAIN else _plain(value, executor)
+            return attribute
+        resolver = field.base_resolver
+        if resolver is None or field.is_async or self.handlers:
+            return None
+        return _Call(self.converter, gtype, definition, field, resolver, sub)
+
+
+class _Call:
+    """A synchronous resolver: its arguments coerced and its Info built once per execution."""
+
+    __slots__ = ("converter", "definition", "field", "fn", "gtype", "kw_source", "nodes", "pass_self", "sub")
+
+    def __init__(self, converter: Any, gtype: Any, definition: Any, field: Any, resolver: Any, sub: Any) -> None:
+        self.converter, self.gtype, self.definition, self.field, self.sub = converter, gtype, definition, field, sub
+        self.nodes = [d.node for d in sub]
+        self.fn = resolver.wrapped_func
+        self.pass_self = resolver.self_parameter is not None
+        parent = resolver.parent_parameter or resolver.root_parameter
+        self.kw_source = parent.name if parent is not None else None
+
+    def kwargs(self, executor: Any) -> dict[str, Any]:
+        slots = executor.__dict__.setdefault("_plan_args", {})
+        found = slots.get(id(self))
+        if found is None:
+            found = slots[id(self)] = (self, self._kwargs(executor))
+        return found[1]
+
+    def _kwargs(self, executor: Any) -> dict[str, Any]:
+        from graphql.pyutils import Path
+
+        node = self.nodes[0]
+        raw = (get_argument_values(self.definition, node, executor.variable_values, None, executor.hide_suggestions)
+               if self.definition.args or node.arguments else {})
+        # The path names the field, not the row: resolvers read the context, arguments and
+        # selection from their Info, never the path (errors are located by the executor).
+        info = self.converter.config.info_class(
+            _raw_info=executor.build_resolve_info(self.definition, self.nodes, self.gtype, Path(None, node.name.value, self.gtype.name)),
+            _field=self.field)
+        kwargs = convert_arguments(raw, self.field.arguments, scalar_registry=self.converter.scalar_registry,
+                                   config=self.converter.config, info=info)
+        resolver = self.field.base_resolver
+        if resolver.info_parameter is not None:
+            kwargs[resolver.info_parameter.name] = info
+        return kwargs
+
+    def __call__(self, src: Any, executor: Any) -> Any:
+        kwargs = self.kwargs(executor)
+        if self.kw_source is not None:
+            kwargs = {**kwargs, self.kw_source: src}
+        value = self.fn(src, **kwargs) if self.pass_self else self.fn(**kwargs)
+        if executor.is_awaitable(value) and inspect.iscoroutine(value):
+            value.close()  # the executor calls the resolver again and awaits its own
+        return value if type(value) in _PLAIN else _plain(value, executor)
+
+
+# Values that are neither awaitable nor an exception, checked by their exact type first.
+_SAME = {"String": str, "ID": str, "Boolean": bool}
+_PLAIN = frozenset({str, int, float, bool, type(None), list, tuple, dict, datetime.datetime, datetime.date,
+                    decimal.Decimal})
+
+
+def _plain(value: Any, executor: Any) -> Any:
+    if isinstance(value, Exception) or executor.is_awaitable(value):
+        raise Bail
+    return value
+
+
+def _identity(value: Any, _executor: Any) -> Any:
+    return value
+
+
+def _leaf(gtype: Any) -> Complete:
+    coerce = gtype.coerce_output_value
+    same = _SAME.get(gtype.name)  # built-in scalars return values of their own type unchanged
+
+    def complete(value: Any, _executor: Any) -> Any:
+        if type(value) is same:
+            return value
+        if value is None or value is Undefined:
+            return None
+        out = coerce(value)
+        if out is None or out is Undefined:
+            raise Bail
+        return out
+    return complete
+
+
+def _non_null(inner: Complete) -> Complete:
+    def complete(value: Any, executor: Any) -> Any:
+        out = inner(value, executor)
+        if out is None:
+            raise Bail
+        return out
+    return complete
+
+
+def _list(inner: Complete) -> Complete:
+    def complete(value: Any, executor: Any) -> Any:
+        if value is None or value is Undefined:
+            return None
+        if not isinstance(value, (list, tuple)):
+            raise Bail  # other iterables (and non-iterables' errors) as the executor does them
+        return [inner(item, executor) for item in value]
+    return complete
+
+
+def _object(is_type_of: Any, fields: tuple[tuple[str, Callable[[Any, Any], Any], Complete], ...]) -> Complete:
+    def complete(src: Any, executor: Any) -> Any:
+        if src is None or src is Undefined:
+            return None
+        if is_type_of is not None and not is_type_of(src, None):
+            raise Bail
+        return {key: finish(resolve(src, executor), executor) for key, resolve, finish in fields}
+    return complete
+
+
+class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's executor, completing planned objects and lists by their plans."""
+
+    planning = True
+
+    def complete_object_value(self, return_type: Any, details: Any, info: Any, path: Any, result: Any,
+                              position_context: Any) -> Any:
+        planned = self._planned(return_type, details, result)
+        if planned is not _NOT_PLANNED:
+            return self._verify("complete_object_value", planned, return_type, details, info, path, result,
+                                position_context) if VERIFY else planned
+        return super().complete_object_value(return_type, details, info, path, result, position_context)
+
+    def complete_list_value(self, return_type: Any, details: Any, info: Any, path: Any, result: Any,
+                            position_context: Any) -> Any:
+        planned = self._planned(return_type, details, result)
+        if planned is not _NOT_PLANNED:
+            return self._verify("complete_list_value", planned, return_type, details, info, path, result,
+                                position_context) if VERIFY else planned
+        return super().complete_list_value(return_type, details, info, path, result, position_context)
+
+    def _planned(self, return_type: Any, details: Any, result: Any) -> Any:
+        if not (ENABLED and self.planning) or (self.middleware_manager is not None
+                                               and self.middleware_manager.middlewares):
+            return _NOT_PLANNED
+        plan = PLANNER.plan(self, return_type, details)
+        if plan is None:
+            return _NOT_PLANNED
+        try:
+            done = plan(result, self)
+        except Exception:  # noqa: BLE001 - Bail or any error: the executor completes it, errors and all
+            return _NOT_PLANNED
+        PLANNER.used += 1
+        return done
+
+    def _verify(self, method: str, planned: Any, *args: Any) -> Any:
+        """The same completion by graphql-core alone, compared with the plan's (test suite)."""
+        twin = copy.copy(self)
+        twin.planning = False
+        twin.collected_errors = CollectedErrors()
+        try:
+            expected = getattr(super(PlannedExecutor, twin), method)(*args)
+        except Exception as exc:  # noqa: BLE001
+            expected = exc
+        if not self.is_awaitable(expected):
+            return _compare(planned, expected, twin, args[2].path.as_list())
+
+        async def settle() -> Any:
+            try:
+                done = await expected
+            except Exception as exc:  # noqa: BLE001
+                done = exc
+            return _compare(planned, done, twin, args[2].path.as_list())
+        return settle()
+
+
+_NOT_PLANNED = object()
+ENABLED = os.environ.get("CANOPY_PLAN", "1") != "0"
+
+
+def _compare(planned: Any, expected: Any, twin: Any, where: list[Any]) -> Any:
+    errors = twin.collected_errors.errors
+    same = not errors and not isinstance(expected, Exception) and (
+        orjson.dumps(planned, default=repr) == orjson.dumps(expected, default=repr))
+    if not same:
+        MISMATCHES.append(f"at {where}: planned {planned!r:.300} but the executor gave {expected!r:.300} {errors!r:.300}")
+    return planned
+
+
+__all__ = ["ENABLED", "MISMATCHES", "PLANNER", "VERIFY", "Bail", "PlannedExecutor"]
