@@ -330,7 +330,11 @@ def nested_pages(
             pages = await paging.children_pages(
                 session, model, parent_col, order, where(), parents, window(args, order)
             )
-            found.update(((parent_id, args), rows) for parent_id, rows in pages.items())
+            found.update(((parent_id, args), rows) for parent_id, rows in pages.rows.items())
+            if pages.totals is not None:  # the counts came with the pages: no count statement
+                counts = ctx.loader(("counts", name), load_counts)
+                for parent_id in parents:
+                    counts.prime(parent_id, pages.totals.get(parent_id, 0))
         return [found.get(k, []) for k in keys]
 
     async def load_counts(session: DbSession, parents: Sequence[int]) -> list[int]:

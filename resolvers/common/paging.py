@@ -115,16 +115,36 @@ def _children_select(
     rn = func.row_number().over(
         partition_by=parent_col, order_by=ordered(order, reverse=window.backwards)
     ).label("rn")
-    sub = base.add_columns(rn).subquery()
+    extra = [rn]
+    if _counted(window):
+        extra.append(func.count().over(partition_by=parent_col).label("total"))
+    sub = base.add_columns(*extra).subquery()
     alias = aliased(model, sub)
-    return select(alias).where(sub.c.rn <= limit).order_by(sub.c[parent_col.key], sub.c.rn)
+    stmt = select(alias, sub.c.total) if _counted(window) else select(alias)
+    return stmt.where(sub.c.rn <= limit).order_by(sub.c[parent_col.key], sub.c.rn)
+
+
+def _counted(window: Window) -> bool:
+    """Without cursors a partition holds all of a parent's rows: its size is the parent's count."""
+    return window.after is None and window.before is None
+
+
+@dataclass
+class ChildPages:
+    """Each parent's page of rows and, for windows without cursors, each parent's total count
+    (parents without rows are absent from both: their page is empty, their count 0)."""
+
+    rows: dict[int, list[Any]]
+    totals: dict[int, int] | None
 
 
 async def children_pages(
     session: AsyncSession, model: Any, parent_col: InstrumentedAttribute[Any], order: Sequence[OrderKey],
     where: Sequence[Any], parents: Collection[int], window: Window,
-) -> dict[int, list[Any]]:
-    """The window's page of `model` rows for each parent, in one statement."""
+) -> ChildPages:
+    """The window's page of `model` rows for each parent, in one statement; without cursors the
+    same statement counts each parent's rows (a COUNT(*) OVER the partition), so a page's
+    `totalCount` costs no second statement."""
     check_order(order)
     cached = children_statement(model, parent_col, order, where, window)
     if cached is None:
@@ -132,9 +152,16 @@ async def children_pages(
     else:
         stmt, params = cached[0], {**cached[1], "parents": list(set(parents))}
     found: dict[int, list[Any]] = {}
-    for row in (await session.scalars(stmt, params)).all():
-        found.setdefault(getattr(row, parent_col.key), []).append(row)
-    return found
+    if not _counted(window):
+        for row in (await session.scalars(stmt, params)).all():
+            found.setdefault(getattr(row, parent_col.key), []).append(row)
+        return ChildPages(found, None)
+    totals: dict[int, int] = {}
+    for row, total in (await session.execute(stmt, params)).all():
+        parent = getattr(row, parent_col.key)
+        found.setdefault(parent, []).append(row)
+        totals[parent] = int(total)
+    return ChildPages(found, totals)
 
 
 async def children_counts(

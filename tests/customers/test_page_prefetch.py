@@ -79,3 +79,24 @@ async def test_an_orders_error_is_reported_at_the_orders_fields_not_the_page(api
     paths = [err["path"] for err in body["errors"]]
     assert paths and all(p[0] == "customers" and p[-1] == "orders" and len(p) == 5 for p in paths), paths
     assert {err["extensions"]["code"] for err in body["errors"]} == {"BAD_USER_INPUT"}
+
+
+COUNTED = """query($after: String) { customers(first: 3, orderBy: {field: NAME, direction: ASC}) { edges { node {
+  name orders(first: 2, after: $after) { %s edges { node { number } } } } } } }"""
+
+
+async def test_a_nested_pages_total_count_comes_with_its_rows(api: Api, tenant: Tenant) -> None:
+    # given: 3, 3 and 2 orders
+    chain = await build_chain(api, tenant, {"JPY": "0.0061"})
+    await _seed(api, chain, 8)
+    # when / then: without a cursor the window statement counts each partition: no count statement
+    assert await api.statements(COUNTED % "totalCount") == await api.statements(COUNTED % "")
+    page = await api.ok(COUNTED % "totalCount")
+    assert [e["node"]["orders"]["totalCount"] for e in page["customers"]["edges"]] == [3, 3, 2]
+    # after a cursor the partition holds only the rows after it: the count is its own statement
+    cursor = (await api.ok(COUNTED % "pageInfo { endCursor }"))["customers"]["edges"][0]["node"]["orders"]["pageInfo"]["endCursor"]
+    after = await api.ok(COUNTED % "totalCount", {"after": cursor})
+    assert [e["node"]["orders"]["totalCount"] for e in after["customers"]["edges"]] == [3, 3, 2]
+    assert [len(e["node"]["orders"]["edges"]) for e in after["customers"]["edges"]][0] == 1
+    assert await api.statements(COUNTED % "totalCount", {"after": cursor}) == (
+        await api.statements(COUNTED % "", {"after": cursor}) + 1)
