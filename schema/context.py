@@ -57,6 +57,9 @@ class Context:
         self.request_id = request_id if _usable_request_id(request_id) else uuid.uuid4().hex
         self.connection_params: dict[str, Any] | None = None
         self.loaders: dict[Hashable, DataLoader[Any, Any]] = {}
+        # What resolvers build once per request over the loaders (schema/relay.nested_pages);
+        # cleared with them.
+        self.memo: dict[Hashable, Any] = {}
         self._lock = asyncio.Lock()
         self._session: DbSession | None = None
 
@@ -71,7 +74,13 @@ class Context:
     def set_viewer(self, viewer: Viewer | None) -> None:
         self.viewer = viewer
         self.session.info["tenant_id"] = viewer.tenant_id if viewer else None
+        self.forget_reads()
+
+    def forget_reads(self) -> None:
+        """Drops what this request loaded and built on it (after a write, a viewer change, or
+        between a long subscription's bursts)."""
         self.loaders.clear()
+        self.memo.clear()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[DbSession]:
@@ -98,7 +107,7 @@ class Context:
             ):
                 yield session
             # A write changes what loaders cached earlier in this request.
-            self.loaders.clear()
+            self.forget_reads()
 
     def loader(
         self, key: Hashable, load: Callable[[DbSession, Sequence[Any]], Awaitable[Sequence[Any]]]
@@ -122,7 +131,7 @@ class Context:
         # dropping them here frees the request by reference counting, not by a full GC.
         for loader in self.loaders.values():
             loader.clear_all()
-        self.loaders.clear()
+        self.forget_reads()
         # Under the lock: when a non-null field fails, graphql-core answers without waiting for
         # its siblings, so one may still be inside read(); closing under it faulted (sometimes
         # with the driver's message unmasked). It closes once that use is over.

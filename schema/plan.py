@@ -23,7 +23,9 @@ import copy
 import datetime
 import decimal
 import inspect
+import keyword
 import os
+import types
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -165,7 +167,7 @@ class _Compiler:
             if complete is None:
                 return None
             fields.append((key, resolve, complete))
-        return _object(gtype.is_type_of, tuple(fields))
+        return _object(gtype.name, gtype.is_type_of, tuple(fields))
 
     def resolver(self, gtype: GraphQLObjectType, definition: Any, sub: Any) -> Callable[[Any, Any], Any] | None:
         field = definition.extensions.get("strawberry-definition")
@@ -177,6 +179,7 @@ class _Compiler:
             def attribute(src: Any, executor: Any) -> Any:
                 value = read(src, name)
                 return value if type(value) in _PLAIN else _plain(value, executor)
+            attribute.attribute = name if read is getattr else None  # type: ignore[attr-defined]
             return attribute
         resolver = field.base_resolver
         if resolver is None or field.is_async or self.handlers:
@@ -232,15 +235,18 @@ class _Call:
         return value if type(value) in _PLAIN else _plain(value, executor)
 
 
-# Values that are neither awaitable nor an exception, checked by their exact type first.
+# Types whose values are neither awaitable nor an exception, checked by exact type first (grows
+# with the types _plain has seen).
 _SAME = {"String": str, "ID": str, "Boolean": bool}
-_PLAIN = frozenset({str, int, float, bool, type(None), list, tuple, dict, datetime.datetime, datetime.date,
-                    decimal.Decimal})
+_PLAIN = {str, int, float, bool, type(None), list, tuple, dict, datetime.datetime, datetime.date, decimal.Decimal}
 
 
 def _plain(value: Any, executor: Any) -> Any:
     if isinstance(value, Exception) or executor.is_awaitable(value):
         raise Bail
+    kind = type(value)
+    if not (issubclass(kind, (types.CoroutineType, types.GeneratorType)) or hasattr(kind, "__await__")):
+        _PLAIN.add(kind)  # instances of this type are never awaitable: checked by type from now on
     return value
 
 
@@ -261,6 +267,7 @@ def _leaf(gtype: Any) -> Complete:
         if out is None or out is Undefined:
             raise Bail
         return out
+    complete.same = same  # type: ignore[attr-defined]
     return complete
 
 
@@ -270,6 +277,7 @@ def _non_null(inner: Complete) -> Complete:
         if out is None:
             raise Bail
         return out
+    complete.inner = inner  # type: ignore[attr-defined]
     return complete
 
 
@@ -283,14 +291,34 @@ def _list(inner: Complete) -> Complete:
     return complete
 
 
-def _object(is_type_of: Any, fields: tuple[tuple[str, Callable[[Any, Any], Any], Complete], ...]) -> Complete:
-    def complete(src: Any, executor: Any) -> Any:
-        if src is None or src is Undefined:
-            return None
-        if is_type_of is not None and not is_type_of(src, None):
-            raise Bail
-        return {key: finish(resolve(src, executor), executor) for key, resolve, finish in fields}
-    return complete
+def _object(name: str, is_type_of: Any, fields: tuple[tuple[str, Callable[[Any, Any], Any], Complete], ...]) -> Complete:
+    """The object's completion as one generated function: a plain attribute of a built-in scalar
+    is read and checked inline, everything else calls its resolve and complete closures."""
+    env: dict[str, Any] = {"Undefined": Undefined, "Bail": Bail, "is_type_of": is_type_of, "PLAIN": _PLAIN,
+                           "plain": _plain}
+    lines = ["def complete(src, ex):", "    if src is None or src is Undefined:", "        return None"]
+    if is_type_of is not None:
+        lines += ["    if not is_type_of(src, None):", "        raise Bail"]
+    values = []
+    for i, (key, resolve, finish) in enumerate(fields):
+        env[f"r{i}"], env[f"c{i}"] = resolve, finish
+        attribute = getattr(resolve, "attribute", None)
+        if attribute is None or not attribute.isidentifier() or keyword.iskeyword(attribute):
+            lines.append(f"    v{i} = c{i}(r{i}(src, ex), ex)")
+        else:
+            lines.append(f"    v{i} = src.{attribute}")
+            same = getattr(finish, "same", None)
+            strict = getattr(getattr(finish, "inner", None), "same", None)
+            if same is not None or strict is not None:
+                env[f"t{i}"] = same or strict
+                check = f"type(v{i}) is not t{i}" if strict else f"v{i} is not None and type(v{i}) is not t{i}"
+                lines += [f"    if {check}:", f"        v{i} = c{i}(plain(v{i}, ex), ex)"]
+            else:
+                lines.append(f"    v{i} = c{i}(v{i} if type(v{i}) in PLAIN else plain(v{i}, ex), ex)")
+        values.append(f"{key!r}: v{i}")
+    lines.append("    return {" + ", ".join(values) + "}")
+    exec(compile("\n".join(lines), f"<plan of {name}>", "exec"), env)  # noqa: S102 - generated from the schema only
+    return env["complete"]
 
 
 class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):

@@ -319,6 +319,9 @@ def nested_pages(
     rows of its partition (ROW_NUMBER() OVER (PARTITION BY parent)), so a list
     of 100 customers with their orders costs one query, not 100.
     """
+    made = ctx.memo.get(("nested_pages", name))
+    if made is not None:  # a page of 100 parents asks 100 times
+        return made
     paging.check_order(order)
 
     async def load_pages(session: DbSession, keys: Sequence[tuple[int, PageArgs]]) -> list[Any]:
@@ -341,7 +344,9 @@ def nested_pages(
         counts = await paging.children_counts(session, parent_col, where(), parents)
         return [counts.get(p, 0) for p in parents]
 
-    return NestedPages(ctx.loader(("pages", name), load_pages), ctx.loader(("counts", name), load_counts), order)
+    made = ctx.memo[("nested_pages", name)] = NestedPages(
+        ctx.loader(("pages", name), load_pages), ctx.loader(("counts", name), load_counts), order)
+    return made
 
 
 class NestedPages(Generic[T]):

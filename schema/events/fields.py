@@ -98,7 +98,7 @@ class Subscription:
         async def idle() -> None:
             # The connection lives long: no read snapshot (nor the connection it
             # holds) or loader cache outlives a burst of events.
-            ctx.loaders.clear()
+            ctx.forget_reads()
             async with ctx.read() as session:
                 if session.in_transaction():
                     await session.commit()

@@ -41,6 +41,7 @@ class OrderLine:
 
 
 _LAZY: dict[str, Any] = {
+    "id": lambda r: to_global_id("Order", r.id),
     "subtotal": lambda r: Money.of(r.subtotal_minor, r.currency),
     "discount": lambda r: Money.of(r.discount_minor, r.currency),
     "total": lambda r: Money.of(r.total_minor, r.currency),
@@ -71,11 +72,11 @@ class Order(Node):
 
     @classmethod
     def from_row(cls, row: m.Order) -> Order:
-        # Built without the dataclass __init__, and the four amounts and the rate only when a
-        # query reads them (__getattr__): a customers page converts 300 orders to show one total.
+        # Built without the dataclass __init__, and the id, the four amounts and the rate only when
+        # a query reads them (__getattr__): a customers page converts 300 orders to show one total.
         order = cls.__new__(cls)
         order.__dict__.update(
-            row=row, id=to_global_id("Order", row.id), number=row.number,
+            row=row, number=row.number,
             status=OrderStatus[row.status.value], currency=row.currency,  # type: ignore[index]
             points_earned=row.points_earned, coupon_code=row.coupon_code,
             placed_at=row.placed_at, paid_at=row.paid_at, fulfilled_at=row.fulfilled_at,
