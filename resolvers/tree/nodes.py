@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import case, exists, func, inspect, literal, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from db import audit
 from db.base import new_id, utcnow
@@ -169,6 +170,7 @@ async def move_tier_node(
     deepest = await session.scalar(select(func.max(TierNode.depth)).where(in_subtree(TierNode.path, old_path)))
     if (deepest or 0) + delta > MAX_DEPTH:
         raise DomainError(ErrorCode.INVALID, f"the tree is at most {MAX_DEPTH} levels deep", "newParentId")
+    now = utcnow()
     moved = await session.execute(
         update(TierNode)
         .where(in_subtree(TierNode.path, old_path))
@@ -176,11 +178,13 @@ async def move_tier_node(
             path=literal(new_path) + func.substr(TierNode.path, len(old_path) + 1),
             depth=TierNode.depth + delta,
             parent_id=case((TierNode.id == node.id, parent.id), else_=TierNode.parent_id),
-            updated_at=utcnow(),
+            updated_at=now,
         )
-        # Rows of the subtree this session holds get expired, so later reads see the new paths.
-        .execution_options(synchronize_session="fetch")
+        # No RETURNING of the subtree's keys ("fetch" read back all 1,001 of them): the few nodes
+        # this session holds are moved in memory instead, the same way the UPDATE moves them.
+        .execution_options(synchronize_session=False)
     )
+    _moved_in_session(session, old_path, new_path, delta, node.id, parent.id, now)
     node = await node_in_scope(session, viewer, node.id)
     audit.record(
         session.sync_session, tenant_id=node.tenant_id, entity_type="TierNode", entity_id=node.id,
@@ -191,6 +195,20 @@ async def move_tier_node(
          data={"change": "moved", "fromParentId": old_parent_id, "toParentId": parent.id,
                "subtreeSize": moved.rowcount})
     return node
+
+
+def _moved_in_session(session: AsyncSession, old_path: str, new_path: str, delta: int, node_id: int,
+                      parent_id: int, now: Any) -> None:
+    """What the move's UPDATE did, applied to the subtree's nodes loaded in this session."""
+    for obj in list(session.sync_session.identity_map.values()):
+        loaded = isinstance(obj, TierNode) and "path" in obj.__dict__ and "depth" in obj.__dict__
+        if not loaded or not obj.path.startswith(old_path):
+            continue
+        set_committed_value(obj, "path", new_path + obj.path[len(old_path):])
+        set_committed_value(obj, "depth", obj.depth + delta)
+        set_committed_value(obj, "updated_at", now)
+        if obj.id == node_id:
+            set_committed_value(obj, "parent_id", parent_id)
 
 
 async def delete_tier_node(session: AsyncSession, viewer: Viewer, *, node_id: int | None) -> int:
