@@ -19,7 +19,9 @@ import os
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -55,12 +57,30 @@ async def profiled(fn: Callable[[], Awaitable[object]], n: int) -> None:
     pstats.Stats(prof).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "tottime")).print_stats(int(os.environ.get("BENCH_PROFILE_ROWS", "30")))
 
 
-async def main_async(scale: str, n: int, repeat: int, profile: str | None = None) -> None:
+@asynccontextmanager
+async def fresh_database(kind: str) -> AsyncIterator[str]:
+    """The URL of a new, empty database of this backend, removed afterwards (never an existing one)."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            yield f"sqlite+aiosqlite:///{Path(tmp) / 'readpath.db'}"
+        return
+    from sqlalchemy import make_url
+
+    from bench.import_speed import PG_URL, _admin
+
+    own = f"canopy_bench_readpath_{uuid.uuid4().hex[:10]}"
+    await _admin(f'CREATE DATABASE "{own}"')
+    try:
+        yield make_url(PG_URL).set(database=own).render_as_string(False)
+    finally:
+        await _admin(f'DROP DATABASE IF EXISTS "{own}" WITH (FORCE)')
+
+
+async def main_async(scale: str, n: int, repeat: int, profile: str | None = None, kind: str = "sqlite") -> None:
     from config import Settings
     from server import create_app
 
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite+aiosqlite:///{Path(tmp) / 'readpath.db'}"
+    async with fresh_database(kind) as url:
         db = Database(url)
         gen = await generate(db, SCALES[scale])
         token, phones = await limits.lookup_fixture(SimpleNamespace(url=url), gen)
@@ -108,8 +128,10 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20, help="operations per round (FindCard: 4x)")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--profile", choices=["page", "lookup"], help="print a cProfile of one instead")
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite",
+                        help="a fresh database of this backend (PostgreSQL: a new database on the bench server, dropped after)")
     args = parser.parse_args()
-    asyncio.run(main_async(args.scale, args.n, args.repeat, args.profile))
+    asyncio.run(main_async(args.scale, args.n, args.repeat, args.profile, args.db))
 
 
 if __name__ == "__main__":
