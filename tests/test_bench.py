@@ -81,3 +81,19 @@ def test_tree_move_bench_moves_on_both_backends() -> None:
         pytest.skip(f"PostgreSQL unreachable at {PG_URL}")
     assert result.returncode == 0, result.stderr[-2000:]
     assert "| sqlite |" in result.stdout and "| postgres |" in result.stdout and "PostgreSQL / SQLite" in result.stdout
+
+
+def test_readpath_bench_runs_on_both_backends_with_its_peer_rows() -> None:
+    import os
+
+    from tests.conftest import IN_CI, PG_URL
+
+    env = {**os.environ, "CANOPY_BENCH_POSTGRES_URL": PG_URL}
+    for kind in ("sqlite", "postgres"):
+        result = subprocess.run([sys.executable, "-m", "bench.readpath", "--scale", "tiny", "--n", "2", "--repeat", "1",
+                                 "--db", kind], capture_output=True, text=True, timeout=600, env=env)
+        if kind == "postgres" and result.returncode != 0 and not IN_CI and "connect" in result.stderr.lower():
+            pytest.skip(f"PostgreSQL unreachable at {PG_URL}")
+        assert result.returncode == 0, result.stderr[-2000:]
+        for row in ("page of 100:", "FindCard:", "bare strawberry", "bare graphql-core"):
+            assert row in result.stdout, result.stdout
