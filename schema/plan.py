@@ -326,6 +326,27 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
 
     planning = True
 
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        result = super().execute_operation(serially)
+        if not self.is_awaitable(result):
+            self._release()
+            return result
+        return self._released_after(result)
+
+    async def _released_after(self, pending: Any) -> Any:
+        try:
+            return await pending
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        """An executor refers to itself (its resolve infos' helpers are its bound methods) and holds
+        the request's context; once the result exists, dropping the helpers and the plans' state
+        lets reference counting free the request instead of the cyclic collector."""
+        self.__dict__.pop("_plan_args", None)
+        self.__dict__.pop("_plans", None)
+        self.async_helpers = None
+
     def complete_object_value(self, return_type: Any, details: Any, info: Any, path: Any, result: Any,
                               position_context: Any) -> Any:
         planned = self._planned(return_type, details, result)
