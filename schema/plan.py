@@ -96,21 +96,25 @@ class Planner:
                 self.per_operation.popitem(last=False)
         return found[1]
 
-    def plan(self, executor: Any, return_type: GraphQLObjectType | GraphQLList[Any], details: Any) -> Complete | None:
-        """The completion of `details` of `return_type`, or None where the executor must do it."""
+    def plan(self, executor: Any, return_type: GraphQLObjectType | GraphQLList[Any], details: Any,
+             kind: str = "value") -> Complete | None:
+        """The completion of `details` of `return_type` (kind "value"), or the resolution and
+        completion of the field `details` of the object type `return_type` (kind "field"); None
+        where the executor must do it."""
         local = executor.__dict__.setdefault("_plans", {})
-        key = (id(return_type), id(details))
+        key = (kind, id(return_type), id(details))
         found = local.get(key)
         if found is not None:
             return found[1]
         shared = self.shared(executor)
         nodes = tuple(d.node for d in details)
-        gkey = (id(executor.operation), id(return_type), *map(id, nodes))
+        gkey = (kind, id(executor.operation), id(return_type), *map(id, nodes))
         entry = self.plans.get(gkey) if shared else None
         if entry is not None and entry[0][0] is executor.operation and entry[0][1] == nodes:
             plan = entry[1]
         else:
-            plan = _Compiler(executor).value(return_type, details)
+            compiler = _Compiler(executor)
+            plan = compiler.value(return_type, details) if kind == "value" else compiler.field(return_type, details)
             self.compiled += 1
             if shared:
                 self.plans[gkey] = ((executor.operation, nodes), plan)
@@ -168,6 +172,19 @@ class _Compiler:
                 return None
             fields.append((key, resolve, complete))
         return _object(gtype.name, gtype.is_type_of, tuple(fields))
+
+    def field(self, gtype: GraphQLObjectType, details: Any) -> Complete | None:
+        """One field of an object graphql-core completes (it has other fields no plan can do)."""
+        name = details[0].node.name.value
+        definition = gtype.fields.get(name)
+        if definition is None or any(d.defer_usage is not None or d.fragment_variable_values is not None
+                                     for d in details):
+            return None
+        resolve = self.resolver(gtype, definition, details)
+        complete = self.value(definition.type, details) if resolve is not None else None
+        if complete is None:
+            return None
+        return lambda src, executor: complete(resolve(src, executor), executor)
 
     def resolver(self, gtype: GraphQLObjectType, definition: Any, sub: Any) -> Callable[[Any, Any], Any] | None:
         field = definition.extensions.get("strawberry-definition")
@@ -347,11 +364,18 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         self.__dict__.pop("_plans", None)
         self.async_helpers = None
 
+    def execute_field(self, parent_type: Any, source: Any, details: Any, path: Any, position_context: Any) -> Any:
+        planned = self._planned(parent_type, details, source, "field")
+        if planned is not _NOT_PLANNED:
+            return self._verify("execute_field", planned, path, parent_type, source, details, path,
+                                position_context) if VERIFY else planned
+        return super().execute_field(parent_type, source, details, path, position_context)
+
     def complete_object_value(self, return_type: Any, details: Any, info: Any, path: Any, result: Any,
                               position_context: Any) -> Any:
         planned = self._planned(return_type, details, result)
         if planned is not _NOT_PLANNED:
-            return self._verify("complete_object_value", planned, return_type, details, info, path, result,
+            return self._verify("complete_object_value", planned, path, return_type, details, info, path, result,
                                 position_context) if VERIFY else planned
         return super().complete_object_value(return_type, details, info, path, result, position_context)
 
@@ -359,25 +383,25 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                             position_context: Any) -> Any:
         planned = self._planned(return_type, details, result)
         if planned is not _NOT_PLANNED:
-            return self._verify("complete_list_value", planned, return_type, details, info, path, result,
+            return self._verify("complete_list_value", planned, path, return_type, details, info, path, result,
                                 position_context) if VERIFY else planned
         return super().complete_list_value(return_type, details, info, path, result, position_context)
 
-    def _planned(self, return_type: Any, details: Any, result: Any) -> Any:
+    def _planned(self, gtype: Any, details: Any, value: Any, kind: str = "value") -> Any:
         if not (ENABLED and self.planning) or (self.middleware_manager is not None
                                                and self.middleware_manager.middlewares):
             return _NOT_PLANNED
-        plan = PLANNER.plan(self, return_type, details)
+        plan = PLANNER.plan(self, gtype, details, kind)
         if plan is None:
             return _NOT_PLANNED
         try:
-            done = plan(result, self)
+            done = plan(value, self)
         except Exception:  # noqa: BLE001 - Bail or any error: the executor completes it, errors and all
             return _NOT_PLANNED
         PLANNER.used += 1
         return done
 
-    def _verify(self, method: str, planned: Any, *args: Any) -> Any:
+    def _verify(self, method: str, planned: Any, path: Any, *args: Any) -> Any:
         """The same completion by graphql-core alone, compared with the plan's (test suite)."""
         twin = copy.copy(self)
         twin.planning = False
@@ -387,14 +411,14 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         except Exception as exc:  # noqa: BLE001
             expected = exc
         if not self.is_awaitable(expected):
-            return _compare(planned, expected, twin, args[2].path.as_list())
+            return _compare(planned, expected, twin, path.as_list())
 
         async def settle() -> Any:
             try:
                 done = await expected
             except Exception as exc:  # noqa: BLE001
                 done = exc
-            return _compare(planned, done, twin, args[2].path.as_list())
+            return _compare(planned, done, twin, path.as_list())
         return settle()
 
 
