@@ -17,6 +17,10 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from db import sqlite_driver
+
+sqlite_driver.install()  # before any engine: sqlite+aiosqlite with one thread hop per statement
+
 # Counts SQL statements per request (CANOPY_DEBUG and the N+1 tests read it).
 statement_counter: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
     "statement_counter", default=None
