@@ -8,11 +8,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
+    _OperationStreamClosed,
 )
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+from strawberry.utils.aio import aclosing
 
 from schema.documents import Refused
+from schema.events.frames import Frame, stream
 from schema.http import peer_key, staff_key
 
 log = logging.getLogger("canopy.ws")
@@ -53,6 +59,42 @@ class CanopyTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
             if query is not None:  # else strawberry refuses the message as it always has
                 message = {**message, "payload": {**payload, "query": query}}
         await super().handle_subscribe(message)
+
+    async def run_operation(self, operation: Operation[Any, Any]) -> None:
+        """strawberry's, with schema/events/frames.py's `stream` for `schema.stream`: a
+        subscription's results without errors arrive as frames, sent as they are."""
+        try:
+            result_source = stream(self.schema, operation.query, operation.variables,  # type: ignore[arg-type]
+                                   self.context, self.root_value, operation.operation_name)
+            async with aclosing(result_source):
+                await self._send_result_stream(operation, result_source)  # type: ignore[arg-type]
+            await operation.send_operation_message({"id": operation.id, "type": "complete"})
+        except _OperationStreamClosed:
+            return
+        except Exception as error:  # pragma: no cover - as strawberry's
+            await self.handle_task_exception(error)
+            with contextlib.suppress(Exception):
+                await operation.send_operation_message({"id": operation.id, "type": "complete"})
+            self.operations.pop(operation.id, None)
+            raise
+
+    async def _send_result_stream(self, operation: Operation[Any, Any], result_source: Any) -> None:
+        """strawberry's loop, plus frames: one audience's data JSON with this operation's id."""
+        id_json = orjson.dumps(operation.id).decode()
+        is_first_result = True
+        async for result in result_source:
+            if type(result) is Frame:
+                # As send_next, minus strawberry's payload assembly and the data's encoding.
+                await operation.send_operation_message(result.message(operation.id, id_json))  # type: ignore[arg-type]
+            elif is_first_result and isinstance(result, PreExecutionError):
+                await self._handle_pre_execution_error(operation, result)
+                return
+            elif not isinstance(result, ExecutionResult):
+                await self._reject_incremental_delivery(operation)
+                return
+            else:
+                await operation.send_next(result)
+            is_first_result = False
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
@@ -118,3 +160,4 @@ class CanopyTransportWS(BaseGraphQLTransportWSHandler[Any, Any]):
             if now >= next_ping:
                 next_ping = now + ping_every
                 await self.send_message({"type": "ping"})
+

@@ -99,6 +99,8 @@ class Subscription:
             # The connection lives long: no read snapshot (nor the connection it
             # holds) or loader cache outlives a burst of events.
             ctx.forget_reads()
+            if not ctx.session.in_transaction():
+                return  # the usual case, an event its audience executed elsewhere: no lock to take
             async with ctx.read() as session:
                 if session.in_transaction():
                     await session.commit()

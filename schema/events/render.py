@@ -170,10 +170,22 @@ class _RenderedHit:
 ENCODED = ByIdentity(lambda data: orjson.dumps(data).decode(), RENDERED_MAX)
 
 
+class Encoded(dict[str, Any]):
+    """A message whose JSON text is already written (schema/events/frames.py): sent as it is."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str, **message: Any) -> None:
+        super().__init__(message)
+        self.text = text
+
+
 def encode_message(message: Any) -> str:
     """A graphql-transport-ws message as JSON text. A `next` reuses the encoding of its data,
     so an audience's sockets get the same bytes for one encoding (only the message id and
     the small per-request extensions, cost and statements, are encoded per socket)."""
+    if type(message) is Encoded:
+        return message.text
     payload = message.get("payload") if message.get("type") == "next" else None
     if not isinstance(payload, dict) or not isinstance(payload.get("data"), dict):
         return orjson.dumps(message).decode()

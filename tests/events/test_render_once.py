@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from contextlib import AsyncExitStack
+
+import orjson
 
 from db.models.core import Role
 from schema.events.render import ENCODED, RENDERED
 from tests.conftest import Api, Tenant
-from tests.events.conftest import Tree, add_customer, connect, emit, staff_token
+from tests.events.conftest import GqlWs, Tree, add_customer, connect, emit, staff_token
 
 WITH_SUBJECT = """
 subscription($after: String) {
@@ -62,3 +65,39 @@ async def test_scopes_are_separate_audiences(api: Api, tenant: Tenant, tree: Tre
     # then: neither sees the other's
     assert seen_a[0]["node"] == {"code": "A1"}
     assert seen_b[0]["node"] == {"code": "B1"}
+
+
+async def test_an_audiences_frames_differ_only_by_their_id(api: Api, tenant: Tenant, tree: Tree) -> None:
+    # given: 12 sockets of one audience, each with an operation id of its own
+    ids = [f"op-{i}" for i in range(11)] + ['q"\\']  # an id JSON must escape too
+    async with AsyncExitStack() as stack:
+        sockets = [await stack.enter_async_context(connect(api.app, tenant.token)) for _ in ids]
+        for op_id, ws in zip(ids, sockets, strict=True):
+            await ws.subscribe(op_id, query=WITH_SUBJECT)
+        await asyncio.sleep(0.3)
+        executions, encodings = RENDERED.executions, ENCODED.derived
+        # when: one event
+        await add_customer(api, tenant, tree, "A1", email="ada@example.com", phone="+4915112345678")
+        frames = [await _text(ws) for ws in sockets]
+    # then: one execution and one encoding, and the same bytes but for the id (and the
+    # debug-only count of the SQL statements each operation ran, per operation as over HTTP)
+    assert RENDERED.executions - executions == 1
+    assert ENCODED.derived - encodings == 1
+    first = orjson.loads(frames[0])
+    assert list(first) == ["id", "type", "payload"] and first["type"] == "next"
+    assert list(first["payload"]) == ["data", "extensions"]  # as strawberry's send_next
+    assert first["payload"]["extensions"]["cost"]["requestedQueryCost"] > 0
+    assert first["payload"]["data"]["events"]["subject"] == {"name": "Ada", "email": "ada@example.com"}
+    assert all(isinstance(orjson.loads(f)["payload"]["extensions"]["sql"]["statements"], int) for f in frames)
+    alike = [re.sub(r'"statements":\d+', "", f.replace(orjson.dumps(i).decode(), "ID", 1))
+             for i, f in zip(ids, frames, strict=True)]
+    assert alike == [alike[0]] * len(ids)
+    assert [orjson.loads(f)["id"] for f in frames] == ids
+
+
+async def _text(ws: GqlWs) -> str:
+    """The next message that is not a ping, as the bytes the server sent."""
+    while True:
+        text = await ws.ws.receive_text()
+        if orjson.loads(text)["type"] != "ping":
+            return text
