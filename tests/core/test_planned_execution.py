@@ -21,7 +21,7 @@ from graphql import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from schema import build_schema, plan
+from schema import build_schema, plan, plan_compile
 from tests.conftest import Api, Tenant
 from tests.customers.test_page_prefetch import _seed
 from tests.membership.conftest import ENROLL, create_program, set_program
@@ -98,14 +98,14 @@ async def test_the_verifier_sees_a_plan_that_differs(api: Api, chain: Chain, pla
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """The suite's check (CANOPY_PLAN_VERIFY) is real: a plan answering otherwise is reported."""
     monkeypatch.setattr(plan, "VERIFY", True)
-    real = plan._Compiler.value
+    real = plan_compile.Compiler.value
 
     def wrong(self: Any, gtype: Any, details: Any) -> Any:
         made = real(self, gtype, details)
         if getattr(gtype, "name", None) == "String" and made is not None:
             return lambda value, ex: None if value is None else f"{value}!"
         return made
-    monkeypatch.setattr(plan._Compiler, "value", wrong)
+    monkeypatch.setattr(plan_compile.Compiler, "value", wrong)
     plan.PLANNER.plans.clear()
     try:
         await api.post("query { customers(first: 1) { edges { node { name } } } }")
