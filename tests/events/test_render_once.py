@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import re
 from contextlib import AsyncExitStack
+from typing import Any
 
 import orjson
+import pytest
+from starlette.websockets import WebSocket
 
 from db.models.core import Role
 from schema.events.render import ENCODED, RENDERED
@@ -101,3 +104,29 @@ async def _text(ws: GqlWs) -> str:
         text = await ws.ws.receive_text()
         if orjson.loads(text)["type"] != "ping":
             return text
+
+
+async def test_frames_go_to_the_servers_send_past_the_middlewares(
+    api: Api, tenant: Tenant, tree: Tree, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # starlette's WebSocket.send and the middlewares' wrappers above the server's send only
+    # look at messages other than text frames: an event's frames skip them.
+    through_starlette: list[str] = []
+    real = WebSocket.send
+
+    async def counted(self: WebSocket, message: Any) -> None:
+        through_starlette.append(message["type"])
+        await real(self, message)
+
+    monkeypatch.setattr(WebSocket, "send", counted)
+    async with AsyncExitStack() as stack:
+        sockets = [await stack.enter_async_context(connect(api.app, tenant.token)) for _ in range(2)]
+        for i, ws in enumerate(sockets):
+            await ws.subscribe(f"op-{i}", query=WITH_SUBJECT)
+        await asyncio.sleep(0.3)
+        through_starlette.clear()
+        await add_customer(api, tenant, tree, "A1", email="ada@example.com", phone="+4915112345678")
+        frames = [orjson.loads(await _text(ws)) for ws in sockets]
+    assert [f["id"] for f in frames] == ["op-0", "op-1"]
+    assert all(f["payload"]["data"]["events"]["subject"]["name"] == "Ada" for f in frames)
+    assert "websocket.send" not in through_starlette, through_starlette
