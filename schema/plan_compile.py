@@ -54,8 +54,8 @@ class Compiler:
     def object(self, gtype: GraphQLObjectType, details: Any) -> Complete | None:
         if any(d.defer_usage is not None or d.fragment_variable_values is not None for d in details):
             return None
-        grouped, defers, _forbidden = self.executor.collect_subfields(gtype, details)
-        if defers:
+        grouped, defers, forbidden = self.executor.collect_subfields(gtype, details)
+        if defers or forbidden:  # @defer, and directives the executor reports as errors
             return None
         fields: list[tuple[str, Callable[[Any, Any], Any], Complete]] = []
         for key, sub in grouped.items():
