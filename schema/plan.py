@@ -142,19 +142,20 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
 
     def complete_object_value(self, return_type: Any, details: Any, info: Any, path: Any, result: Any,
                               position_context: Any) -> Any:
-        planned = self._planned(return_type, details, result)
-        if planned is not _NOT_PLANNED:
-            return self._verify("complete_object_value", planned, path, return_type, details, info, path, result,
-                                position_context) if VERIFY else planned
-        return super().complete_object_value(return_type, details, info, path, result, position_context)
+        return self._completed("complete_object_value", return_type, details, info, path, result, position_context)
 
     def complete_list_value(self, return_type: Any, details: Any, info: Any, path: Any, result: Any,
                             position_context: Any) -> Any:
+        return self._completed("complete_list_value", return_type, details, info, path, result, position_context)
+
+    def _completed(self, method: str, return_type: Any, details: Any, info: Any, path: Any, result: Any,
+                   position_context: Any) -> Any:
+        """An object's or list's value by its plan, else by graphql-core's `method`."""
         planned = self._planned(return_type, details, result)
-        if planned is not _NOT_PLANNED:
-            return self._verify("complete_list_value", planned, path, return_type, details, info, path, result,
-                                position_context) if VERIFY else planned
-        return super().complete_list_value(return_type, details, info, path, result, position_context)
+        if planned is _NOT_PLANNED:
+            return getattr(super(), method)(return_type, details, info, path, result, position_context)
+        return self._verify(method, planned, path, return_type, details, info, path, result,
+                            position_context) if VERIFY else planned
 
     def _planned(self, gtype: Any, details: Any, value: Any, kind: str = "value") -> Any:
         if not (ENABLED and self.planning) or (self.middleware_manager is not None
