@@ -17,11 +17,12 @@ async def test_slow_subscriber_is_dropped_while_a_fast_one_keeps_up(
 ) -> None:
     # given: subscribers may queue 20 events; the socket of operation "slow" accepts
     # nothing until `reading` is set, as when a client stops reading
-    reading = asyncio.Event()
+    reading, stuck = asyncio.Event(), asyncio.Event()
     send_json = TextWebSocketAdapter.send_json
 
     async def stuck_send(self: TextWebSocketAdapter, message: Any) -> None:
         if message.get("id") == "slow":
+            stuck.set()
             await reading.wait()
         await send_json(self, message)
 
@@ -33,9 +34,13 @@ async def test_slow_subscriber_is_dropped_while_a_fast_one_keeps_up(
             await slow.subscribe("slow", {"after": "0"})
             # when: 200 events commit, 5 at a time, at the pace of the fast subscriber
             received = []
-            for _ in range(40):
+            for n in range(40):
                 await emit(api, tenant, tree, "A1", 5)
                 received += await fast.events(5)
+                if n == 0:
+                    # the slow stream has taken the first batch (from the log or its queue)
+                    # and is stuck sending it before the second batch commits
+                    await asyncio.wait_for(stuck.wait(), 30)
             registered = [len(f.subscribers) for f in app.state.canopy.broker.feeds.values()]
             reading.set()
             # then: the slow one gets what it had taken already, then the reason
