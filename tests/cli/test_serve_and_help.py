@@ -83,7 +83,7 @@ def _serve(env: dict[str, str], *options: str) -> tuple[int, list[str]]:
                 answered += httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
             except httpx.TransportError:
                 time.sleep(0.1)
-        time.sleep(0.5)  # a reminder pass or two (CANOPY_REMINDER_INTERVAL=0.2)
+        time.sleep(1.5)  # a few reminder passes (CANOPY_REMINDER_INTERVAL=0.2), even on a loaded machine
         for path in ("/healthz", "/graphql?query=%7B__typename%7D"):
             answered += httpx.get(f"http://127.0.0.1:{port}{path}").status_code == 200
     finally:

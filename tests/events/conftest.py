@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -107,6 +108,15 @@ async def add_customer(api: Api, tenant: Tenant, tree: Tree, code: str, *, email
         outbox.emit(session, "CUSTOMER_CREATED", subject=customer, node_id=customer.node_id,
                     data={"name": "Ada", "email": email, "phone": phone, "tags": ["vip"]})
     return customer
+
+
+async def live(app: Any, tenant_id: int, count: int) -> None:
+    """Wait until `count` subscriptions of the tenant are registered and past their replay: an
+    event committed from then on reaches each of them live (a fixed sleep is too short under load)."""
+    feeds = app.state.canopy.broker.feeds
+    async with asyncio.timeout(30):
+        while sum(s.live for s in getattr(feeds.get(tenant_id), "subscribers", ())) < count:  # noqa: ASYNC110 - nothing signals a stream going live
+            await asyncio.sleep(0.01)
 
 
 async def staff_token(api: Api, tenant: Tenant, tree: Tree, role: Role, code: str = "HQ") -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 from contextlib import AsyncExitStack
 from typing import Any
@@ -14,7 +13,7 @@ from starlette.websockets import WebSocket
 from db.models.core import Role
 from schema.events.render import ENCODED, RENDERED
 from tests.conftest import Api, Tenant
-from tests.events.conftest import GqlWs, Tree, add_customer, connect, emit, staff_token
+from tests.events.conftest import GqlWs, Tree, add_customer, connect, emit, live, staff_token
 
 WITH_SUBJECT = """
 subscription($after: String) {
@@ -35,7 +34,7 @@ async def test_an_audience_shares_one_execution_and_one_encoding(api: Api, tenan
             await ws.subscribe("1", {"after": str(i % 4)}, query=WITH_SUBJECT)
         for ws in others:
             await ws.subscribe("1", {"after": "3"}, query=WITH_SUBJECT)
-        await asyncio.sleep(0.3)  # every stream has replayed and is live
+        await live(api.app, tenant.id, len(admins) + len(others))
         for i, ws in enumerate(admins):
             await ws.events(3 - i % 4)  # the replayed part
         executions, encodings = RENDERED.executions, ENCODED.derived
@@ -60,7 +59,7 @@ async def test_scopes_are_separate_audiences(api: Api, tenant: Tenant, tree: Tre
     async with connect(api.app, manager_a) as in_a, connect(api.app, manager_b) as in_b:
         await in_a.subscribe("1")
         await in_b.subscribe("1")
-        await asyncio.sleep(0.3)
+        await live(api.app, tenant.id, 2)
         # when: an event in A, then one in B
         await emit(api, tenant, tree, "A1", 1)
         await emit(api, tenant, tree, "B1", 1)
@@ -77,7 +76,7 @@ async def test_an_audiences_frames_differ_only_by_their_id(api: Api, tenant: Ten
         sockets = [await stack.enter_async_context(connect(api.app, tenant.token)) for _ in ids]
         for op_id, ws in zip(ids, sockets, strict=True):
             await ws.subscribe(op_id, query=WITH_SUBJECT)
-        await asyncio.sleep(0.3)
+        await live(api.app, tenant.id, len(sockets))
         executions, encodings = RENDERED.executions, ENCODED.derived
         # when: one event
         await add_customer(api, tenant, tree, "A1", email="ada@example.com", phone="+4915112345678")
@@ -123,7 +122,7 @@ async def test_frames_go_to_the_servers_send_past_the_middlewares(
         sockets = [await stack.enter_async_context(connect(api.app, tenant.token)) for _ in range(2)]
         for i, ws in enumerate(sockets):
             await ws.subscribe(f"op-{i}", query=WITH_SUBJECT)
-        await asyncio.sleep(0.3)
+        await live(api.app, tenant.id, len(sockets))
         through_starlette.clear()
         await add_customer(api, tenant, tree, "A1", email="ada@example.com", phone="+4915112345678")
         frames = [orjson.loads(await _text(ws)) for ws in sockets]
