@@ -1,9 +1,11 @@
 """`canopy serve` on a busy port: one line, exit 1, before anything says it started."""
 
 import asyncio
+import contextlib
 import socket
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,9 +65,17 @@ async def _due_task(url: str, title: str, customer_ref: str) -> None:
         await db.dispose()
 
 
-def _serve(env: dict[str, str], *options: str) -> tuple[int, list[str]]:
-    """Run `canopy serve`, GET /healthz until it answers, then /healthz and a GraphQL GET;
-    returns how many answered and the lines it wrote."""
+def _reminders_sent(db: Path) -> bool:
+    """A reminder pass has logged its reminder: `sent_at` is written after the notifier ran."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return conn.execute("SELECT count(*) FROM reminder WHERE sent_at IS NOT NULL").fetchone()[0] > 0
+
+
+def _serve(env: dict[str, str], *options: str, until: Callable[[], bool]) -> tuple[int, list[str]]:
+    """Run `canopy serve`, GET /healthz until it answers, wait for `until`, then /healthz and a
+    GraphQL GET; returns how many answered and the lines it wrote."""
     import time
 
     import httpx
@@ -83,7 +93,8 @@ def _serve(env: dict[str, str], *options: str) -> tuple[int, list[str]]:
                 answered += httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200
             except httpx.TransportError:
                 time.sleep(0.1)
-        time.sleep(1.5)  # a few reminder passes (CANOPY_REMINDER_INTERVAL=0.2), even on a loaded machine
+        while not until() and time.monotonic() < deadline:
+            time.sleep(0.1)
         for path in ("/healthz", "/graphql?query=%7B__typename%7D"):
             answered += httpx.get(f"http://127.0.0.1:{port}{path}").status_code == 200
     finally:
@@ -101,7 +112,7 @@ def test_serve_logs_one_json_line_per_request_and_reminders_readably_at_debug(tm
     env = {"PATH": "/usr/bin:/bin", "CANOPY_DATABASE_URL": url, "CANOPY_REMINDER_INTERVAL": "0.2"}
     asyncio.run(_due_task(url, "Bring the tea catalogue", "C-0042"))
     # when
-    answered, lines = _serve(env, "--log-level", "debug")
+    answered, lines = _serve(env, "--log-level", "debug", until=lambda: _reminders_sent(tmp_path / "c.db"))
     # then: one line per request, each a JSON object of Canopy's request log, without the query
     assert answered == 3, lines
     requests = [orjson.loads(line) for line in lines if "/healthz" in line or "/graphql" in line]
